@@ -1,0 +1,194 @@
+//! `ikelab decode`: every IKE/ESP datagram of a capture (or one raw IKE message) as a tree or JSON.
+//!
+//! Nothing is skipped silently: a datagram that does not decode is reported with the byte offset
+//! and payload path of the problem, and the command exits 1 at the end. Frames that are not IKE or
+//! ESP are counted on stderr.
+
+mod capture;
+mod json;
+mod text;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use ikelab_wire::{EspHeader, Message, Parsed, Udp4500};
+
+use capture::{FramePayload, Ports};
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// A pcap or pcapng capture, or a file holding one raw IKE message.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// UDP port carrying plain IKE (repeatable).
+    #[arg(long = "ike-port", default_values_t = [500u16])]
+    pub ike_ports: Vec<u16>,
+    /// UDP port carrying UDP-encapsulated IKE/ESP with the non-ESP marker (repeatable).
+    #[arg(long = "natt-port", default_values_t = [4500u16])]
+    pub natt_ports: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// One decoded datagram.
+#[derive(Debug)]
+pub struct Record {
+    pub frame: usize,
+    pub src: Option<String>,
+    pub dst: Option<String>,
+    pub content: Content,
+}
+
+#[derive(Debug)]
+pub enum Content {
+    Ike {
+        /// Whether the message came after a non-ESP marker (UDP 4500).
+        encapsulated: bool,
+        parsed: Box<Parsed>,
+        /// Whether re-encoding the parsed message gave the received bytes back.
+        reencodes_identically: bool,
+    },
+    Esp { header: EspHeader, length: usize, encapsulated: bool },
+    NatKeepalive,
+    Error { kind: &'static str, error: ErrorInfo },
+}
+
+/// Where and why a datagram failed to decode.
+#[derive(Debug)]
+pub struct ErrorInfo {
+    pub offset: Option<usize>,
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl From<ikelab_wire::Error> for ErrorInfo {
+    fn from(e: ikelab_wire::Error) -> Self {
+        Self { offset: Some(e.offset), path: Some(e.path.clone()), message: e.kind.to_string() }
+    }
+}
+
+pub fn run(args: DecodeArgs) -> ExitCode {
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let ports = Ports {
+        ike: args.ike_ports.iter().copied().collect::<BTreeSet<_>>(),
+        natt: args.natt_ports.iter().copied().collect::<BTreeSet<_>>(),
+    };
+    let (records, other) = match decode_bytes(&bytes, &ports) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match args.format {
+        Format::Json => println!("{}", json::render(&records)),
+        Format::Text => print!("{}", text::render(&records)),
+    }
+    if let Some((frame, what)) = other.first() {
+        eprintln!(
+            "note: {} frame(s) carried neither IKE nor ESP and were not decoded (first: frame {frame}, {what})",
+            other.len()
+        );
+    }
+    let errors = records.iter().filter(|r| matches!(r.content, Content::Error { .. })).count();
+    if errors > 0 {
+        eprintln!("error: {errors} datagram(s) could not be decoded");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Decodes a capture or a raw IKE message. Returns the records and the frames that were neither
+/// IKE nor ESP (number and description).
+pub fn decode_bytes(
+    bytes: &[u8],
+    ports: &Ports,
+) -> Result<(Vec<Record>, Vec<(usize, String)>), capture::CaptureError> {
+    if !capture::is_capture(bytes) {
+        let content = decode_ike(bytes, false);
+        return Ok((vec![Record { frame: 1, src: None, dst: None, content }], Vec::new()));
+    }
+    let mut records = Vec::new();
+    let mut other = Vec::new();
+    for frame in capture::read_frames(bytes, ports)? {
+        let (src, dst, content) = match frame.payload {
+            FramePayload::Udp { src, dst, data } => {
+                let natt = ports.natt.contains(&src.port()) || ports.natt.contains(&dst.port());
+                let content = if natt { decode_4500(&data) } else { decode_ike(&data, false) };
+                (Some(src), Some(dst), content)
+            }
+            FramePayload::Esp { src, dst, data } => {
+                let content = decode_esp(&data, false);
+                (Some(SocketAddr::new(src, 0)), Some(SocketAddr::new(dst, 0)), content)
+            }
+            FramePayload::Fragment => continue,
+            FramePayload::Other(what) => {
+                other.push((frame.number, what));
+                continue;
+            }
+            FramePayload::Undecodable(message) => {
+                let error = ErrorInfo { offset: None, path: None, message };
+                (None, None, Content::Error { kind: "frame", error })
+            }
+        };
+        let addr = |a: Option<SocketAddr>| {
+            a.map(|a| if a.port() == 0 { a.ip().to_string() } else { a.to_string() })
+        };
+        records.push(Record { frame: frame.number, src: addr(src), dst: addr(dst), content });
+    }
+    Ok((records, other))
+}
+
+fn decode_4500(data: &[u8]) -> Content {
+    match Udp4500::classify(data) {
+        Ok(Udp4500::NatKeepalive) => Content::NatKeepalive,
+        Ok(Udp4500::Ike(ike)) => shift(decode_ike(ike, true), 4),
+        Ok(Udp4500::Esp(_)) => decode_esp(data, true),
+        Err(e) => Content::Error { kind: "udp-4500", error: e.into() },
+    }
+}
+
+/// Error offsets are reported relative to the UDP payload, so add the non-ESP marker back.
+fn shift(content: Content, by: usize) -> Content {
+    match content {
+        Content::Error { kind, mut error } => {
+            error.offset = error.offset.map(|o| o + by);
+            Content::Error { kind, error }
+        }
+        other => other,
+    }
+}
+
+fn decode_ike(data: &[u8], encapsulated: bool) -> Content {
+    match Message::parse(data) {
+        Ok(parsed) => {
+            let emitted = parsed.message.emit();
+            let length = emitted.len().min(data.len());
+            let reencodes_identically = emitted == data[..length] && emitted.len() == length;
+            Content::Ike { encapsulated, parsed: Box::new(parsed), reencodes_identically }
+        }
+        Err(e) => Content::Error { kind: "ike", error: e.into() },
+    }
+}
+
+fn decode_esp(data: &[u8], encapsulated: bool) -> Content {
+    match ikelab_wire::EspPacket::new_checked(data) {
+        Ok(p) => Content::Esp { header: EspHeader::parse(&p), length: data.len(), encapsulated },
+        Err(e) => Content::Error { kind: "esp", error: e.into() },
+    }
+}

@@ -1,0 +1,1 @@
+#![warn(clippy::unwrap_used)]
