@@ -46,7 +46,11 @@ impl<T: AsRef<[u8]>> EspPacket<T> {
         if len < ESP_HEADER_LEN {
             return Err(Path::ROOT.child("ESP").error(
                 0,
-                ErrorKind::Truncated { what: "ESP header", needed: ESP_HEADER_LEN, available: len },
+                ErrorKind::Truncated {
+                    what: "ESP header",
+                    needed: ESP_HEADER_LEN,
+                    available: len,
+                },
             ));
         }
         Ok(())
@@ -96,7 +100,10 @@ pub struct EspHeader {
 
 impl EspHeader {
     pub fn parse<T: AsRef<[u8]>>(packet: &EspPacket<T>) -> Self {
-        Self { spi: packet.spi(), sequence_number: packet.sequence_number() }
+        Self {
+            spi: packet.spi(),
+            sequence_number: packet.sequence_number(),
+        }
     }
 
     pub const fn buffer_len(&self) -> usize {
@@ -132,7 +139,9 @@ impl<'a> Udp4500<'a> {
         if datagram.len() < 4 {
             return Err(path.error(
                 0,
-                ErrorKind::Unrecognised("UDP 4500 payload shorter than 4 octets and not a NAT-keepalive (0xFF)"),
+                ErrorKind::Unrecognised(
+                    "UDP 4500 payload shorter than 4 octets and not a NAT-keepalive (0xFF)",
+                ),
             ));
         }
         if datagram[..4] == NON_ESP_MARKER {
@@ -149,7 +158,8 @@ mod tests {
     // ESP-in-UDP from a strongSwan kernel-libipsec tunnel (SPI c1f5a9d3, seq 1), truncated after
     // the first 8 payload bytes.
     static ESP_BYTES: [u8; 16] = [
-        0xc1, 0xf5, 0xa9, 0xd3, 0x00, 0x00, 0x00, 0x01, 0x6e, 0x1b, 0x55, 0x02, 0x9a, 0x3c, 0x41, 0x08,
+        0xc1, 0xf5, 0xa9, 0xd3, 0x00, 0x00, 0x00, 0x01, 0x6e, 0x1b, 0x55, 0x02, 0x9a, 0x3c, 0x41,
+        0x08,
     ];
 
     #[test]
@@ -181,20 +191,36 @@ mod tests {
     #[test]
     fn test_parse() {
         let p = EspPacket::new_checked(&ESP_BYTES[..]).unwrap();
-        assert_eq!(EspHeader::parse(&p), EspHeader { spi: 0xc1f5_a9d3, sequence_number: 1 });
+        assert_eq!(
+            EspHeader::parse(&p),
+            EspHeader {
+                spi: 0xc1f5_a9d3,
+                sequence_number: 1
+            }
+        );
     }
 
     #[test]
     fn test_emit() {
         let mut buf = [0u8; 8];
-        let h = EspHeader { spi: 0xc1f5_a9d3, sequence_number: 1 };
+        let h = EspHeader {
+            spi: 0xc1f5_a9d3,
+            sequence_number: 1,
+        };
         h.emit(&mut EspPacket::new_unchecked(&mut buf[..]));
         assert_eq!(buf, ESP_BYTES[..8]);
     }
 
     #[test]
     fn test_buffer_len() {
-        assert_eq!(EspHeader { spi: 1, sequence_number: 1 }.buffer_len(), ESP_HEADER_LEN);
+        assert_eq!(
+            EspHeader {
+                spi: 1,
+                sequence_number: 1
+            }
+            .buffer_len(),
+            ESP_HEADER_LEN
+        );
     }
 
     #[test]
@@ -202,9 +228,14 @@ mod tests {
         assert_eq!(Udp4500::classify(&[0xff]).unwrap(), Udp4500::NatKeepalive);
         let ike = [0, 0, 0, 0, 1, 2, 3];
         assert_eq!(Udp4500::classify(&ike).unwrap(), Udp4500::Ike(&[1, 2, 3]));
-        assert!(matches!(Udp4500::classify(&ESP_BYTES).unwrap(), Udp4500::Esp(p) if p.spi() == 0xc1f5_a9d3));
+        assert!(
+            matches!(Udp4500::classify(&ESP_BYTES).unwrap(), Udp4500::Esp(p) if p.spi() == 0xc1f5_a9d3)
+        );
         assert!(Udp4500::classify(&[0xfe]).is_err());
-        assert!(Udp4500::classify(&[1, 2, 3, 4, 5]).is_err(), "ESP needs 8 octets");
+        assert!(
+            Udp4500::classify(&[1, 2, 3, 4, 5]).is_err(),
+            "ESP needs 8 octets"
+        );
         assert!(Udp4500::classify(&[]).is_err());
     }
 }

@@ -44,7 +44,11 @@ pub enum FindingKind {
     /// A Notify's SPI Size is not what its Protocol ID allows (RFC 7296 §3.10).
     NotifySpiSize { protocol: u8, spi_size: usize },
     /// The Key Exchange Data length does not match the method's fixed length (RFC 7296 §3.4).
-    KeyExchangeLength { method: u16, expected: usize, found: usize },
+    KeyExchangeLength {
+        method: u16,
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl FindingKind {
@@ -84,7 +88,9 @@ impl FindingKind {
 impl fmt::Display for FindingKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NonZeroReserved { field, value } => write!(f, "{field} is {value:#x}, must be zero"),
+            Self::NonZeroReserved { field, value } => {
+                write!(f, "{field} is {value:#x}, must be zero")
+            }
             Self::MinorVersion(v) => write!(f, "minor version is {v}, IKEv2 senders use 0"),
             Self::VersionFlag => f.write_str("Version flag set; IKEv2 senders clear it"),
             Self::UnknownFlags(bits) => write!(f, "undefined flag bits {bits:#04x} set"),

@@ -6,10 +6,15 @@ use crate::{Message, Udp4500};
 /// Parses arbitrary bytes as an IKE message; accepted canonical input must re-encode to the same
 /// bytes, and the re-encoding must parse to the same message.
 pub fn ike_message(data: &[u8]) {
-    let Ok(parsed) = Message::parse(data) else { return };
+    let Ok(parsed) = Message::parse(data) else {
+        return;
+    };
     let emitted = parsed.message.emit();
     if parsed.is_canonical() {
-        assert_eq!(emitted, data, "canonical input must re-encode to identical bytes");
+        assert_eq!(
+            emitted, data,
+            "canonical input must re-encode to identical bytes"
+        );
     }
     let again = Message::parse(&emitted).expect("an emitted message must parse");
     assert_eq!(again.message, parsed.message, "parse(emit(m)) must equal m");

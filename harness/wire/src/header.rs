@@ -223,14 +223,22 @@ impl Header {
     pub(crate) fn parse<T: AsRef<[u8]>>(packet: &HeaderPacket<T>, findings: &mut Findings) -> Self {
         let path = Path::ROOT.child("header");
         if packet.minor_version() != 0 {
-            findings.push(field::VERSION, &path, FindingKind::MinorVersion(packet.minor_version()));
+            findings.push(
+                field::VERSION,
+                &path,
+                FindingKind::MinorVersion(packet.minor_version()),
+            );
         }
         let flags = packet.flags();
         if flags.version() {
             findings.push(field::FLAGS, &path, FindingKind::VersionFlag);
         }
         if flags.undefined() != 0 {
-            findings.push(field::FLAGS, &path, FindingKind::UnknownFlags(flags.undefined()));
+            findings.push(
+                field::FLAGS,
+                &path,
+                FindingKind::UnknownFlags(flags.undefined()),
+            );
         }
         Self {
             initiator_spi: packet.initiator_spi(),

@@ -49,19 +49,30 @@ impl Message {
         let packet = HeaderPacket::new_checked(datagram)?;
         let header_path = Path::ROOT.child("header");
         if packet.major_version() != 2 {
-            return Err(header_path.error(17, ErrorKind::UnsupportedMajorVersion(packet.major_version())));
+            return Err(header_path.error(
+                17,
+                ErrorKind::UnsupportedMajorVersion(packet.major_version()),
+            ));
         }
         let length = packet.length() as usize;
         if length < HEADER_LEN {
             return Err(header_path.error(
                 24,
-                ErrorKind::BadLength { what: "message length", value: length, reason: "shorter than the 28-octet header" },
+                ErrorKind::BadLength {
+                    what: "message length",
+                    value: length,
+                    reason: "shorter than the 28-octet header",
+                },
             ));
         }
         if length > datagram.len() {
             return Err(header_path.error(
                 24,
-                ErrorKind::Truncated { what: "message (header Length)", needed: length, available: datagram.len() },
+                ErrorKind::Truncated {
+                    what: "message (header Length)",
+                    needed: length,
+                    available: datagram.len(),
+                },
             ));
         }
         let mut findings = Findings::default();
@@ -69,12 +80,23 @@ impl Message {
         let mut r = Reader::new(&datagram[HEADER_LEN..length], HEADER_LEN);
         let payloads = parse_chain(packet.next_payload(), &mut r, &Path::ROOT, &mut findings)?;
         if !r.is_empty() {
-            findings.push(r.offset(), &Path::ROOT, FindingKind::UnparsedMessageBytes(r.remaining()));
+            findings.push(
+                r.offset(),
+                &Path::ROOT,
+                FindingKind::UnparsedMessageBytes(r.remaining()),
+            );
         }
         if datagram.len() > length {
-            findings.push(length, &Path::ROOT, FindingKind::TrailingDatagramBytes(datagram.len() - length));
+            findings.push(
+                length,
+                &Path::ROOT,
+                FindingKind::TrailingDatagramBytes(datagram.len() - length),
+            );
         }
-        Ok(Parsed { message: Message { header, payloads }, findings: findings.0 })
+        Ok(Parsed {
+            message: Message { header, payloads },
+            findings: findings.0,
+        })
     }
 
     /// Length on the wire.
@@ -84,7 +106,10 @@ impl Message {
 
     /// Appends the encoded message to `out`.
     pub fn emit_into(&self, out: &mut Vec<u8>) {
-        let first = self.payloads.first().map_or(PayloadType::NONE, Payload::payload_type);
+        let first = self
+            .payloads
+            .first()
+            .map_or(PayloadType::NONE, Payload::payload_type);
         self.header.emit(first, self.buffer_len() as u32, out);
         Payload::emit_chain(&self.payloads, out);
     }
@@ -98,7 +123,9 @@ impl Message {
 
     /// The SK or SKF payload, if the message is encrypted (it is always the last payload).
     pub fn encrypted(&self) -> Option<&Payload> {
-        self.payloads.last().filter(|p| matches!(p.body, PayloadBody::Sk(_) | PayloadBody::Skf(_)))
+        self.payloads
+            .last()
+            .filter(|p| matches!(p.body, PayloadBody::Sk(_) | PayloadBody::Skf(_)))
     }
 
     /// Offset of the encrypted payload's body (its IV) in the emitted message, which is where the

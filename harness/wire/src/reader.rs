@@ -30,7 +30,12 @@ impl<'a> Reader<'a> {
         self.remaining() == 0
     }
 
-    pub(crate) fn take(&mut self, n: usize, what: &'static str, path: &Path<'_>) -> Result<&'a [u8], Error> {
+    pub(crate) fn take(
+        &mut self,
+        n: usize,
+        what: &'static str,
+        path: &Path<'_>,
+    ) -> Result<&'a [u8], Error> {
         if n > self.remaining() {
             return Err(path.error(
                 self.offset(),
@@ -47,7 +52,12 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over the next `n` bytes, advancing past them.
-    pub(crate) fn sub(&mut self, n: usize, what: &'static str, path: &Path<'_>) -> Result<Reader<'a>, Error> {
+    pub(crate) fn sub(
+        &mut self,
+        n: usize,
+        what: &'static str,
+        path: &Path<'_>,
+    ) -> Result<Reader<'a>, Error> {
         let base = self.offset();
         let bytes = self.take(n, what, path)?;
         Ok(Reader::new(bytes, base))
@@ -72,8 +82,6 @@ impl<'a> Reader<'a> {
         let b = self.take(3, what, path)?;
         Ok([b[0], b[1], b[2]])
     }
-
-
 }
 
 /// Reads a big-endian u24 RESERVED field as a number, for findings.

@@ -13,9 +13,17 @@ use pcap_file::DataLink;
 #[derive(Debug)]
 pub enum FramePayload {
     /// A UDP datagram on one of the IKE ports.
-    Udp { src: SocketAddr, dst: SocketAddr, data: Vec<u8> },
+    Udp {
+        src: SocketAddr,
+        dst: SocketAddr,
+        data: Vec<u8>,
+    },
     /// ESP directly over IP (protocol 50).
-    Esp { src: IpAddr, dst: IpAddr, data: Vec<u8> },
+    Esp {
+        src: IpAddr,
+        dst: IpAddr,
+        data: Vec<u8>,
+    },
     /// An IP fragment held for reassembly; the datagram is reported on its last fragment.
     Fragment,
     /// Something that is not IKE or ESP (counted and reported, not decoded).
@@ -51,7 +59,9 @@ pub struct Ports {
 
 impl Ports {
     pub fn is_ike(&self, src: u16, dst: u16) -> bool {
-        [src, dst].iter().any(|p| self.ike.contains(p) || self.natt.contains(p))
+        [src, dst]
+            .iter()
+            .any(|p| self.ike.contains(p) || self.natt.contains(p))
     }
 }
 
@@ -74,7 +84,10 @@ pub fn read_frames(bytes: &[u8], ports: &Ports) -> Result<Vec<Frame>, CaptureErr
     let mut frames = Vec::with_capacity(raw.len());
     for (i, (link, data)) in raw.into_iter().enumerate() {
         let payload = classify(link, &data, ports, &mut pool);
-        frames.push(Frame { number: i + 1, payload });
+        frames.push(Frame {
+            number: i + 1,
+            payload,
+        });
     }
     Ok(frames)
 }
@@ -82,10 +95,14 @@ pub fn read_frames(bytes: &[u8], ports: &Ports) -> Result<Vec<Frame>, CaptureErr
 fn raw_frames(bytes: &[u8]) -> Result<Vec<(DataLink, Vec<u8>)>, CaptureError> {
     let mut out = Vec::new();
     if bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
-        let mut reader = PcapNgReader::new(bytes).map_err(|e| CaptureError::Format(e.to_string()))?;
+        let mut reader =
+            PcapNgReader::new(bytes).map_err(|e| CaptureError::Format(e.to_string()))?;
         while let Some(block) = reader.next_block() {
             let frame = out.len() + 1;
-            let block = block.map_err(|e| CaptureError::Block { frame, message: e.to_string() })?;
+            let block = block.map_err(|e| CaptureError::Block {
+                frame,
+                message: e.to_string(),
+            })?;
             let (interface, data) = match block {
                 Block::EnhancedPacket(p) => (p.interface_id as usize, p.data.into_owned()),
                 Block::SimplePacket(p) => (0, p.data.into_owned()),
@@ -96,7 +113,10 @@ fn raw_frames(bytes: &[u8]) -> Result<Vec<(DataLink, Vec<u8>)>, CaptureError> {
                 .interfaces()
                 .get(interface)
                 .map(|i| i.linktype)
-                .ok_or_else(|| CaptureError::Block { frame, message: format!("unknown interface {interface}") })?;
+                .ok_or_else(|| CaptureError::Block {
+                    frame,
+                    message: format!("unknown interface {interface}"),
+                })?;
             out.push((link, data));
         }
     } else {
@@ -104,7 +124,10 @@ fn raw_frames(bytes: &[u8]) -> Result<Vec<(DataLink, Vec<u8>)>, CaptureError> {
         let link = reader.header().datalink;
         while let Some(packet) = reader.next_packet() {
             let frame = out.len() + 1;
-            let packet = packet.map_err(|e| CaptureError::Block { frame, message: e.to_string() })?;
+            let packet = packet.map_err(|e| CaptureError::Block {
+                frame,
+                message: e.to_string(),
+            })?;
             out.push((link, packet.data.into_owned()));
         }
     }
@@ -118,12 +141,18 @@ fn slice(link: DataLink, data: &[u8]) -> Result<SlicedPacket<'_>, String> {
         DataLink::LINUX_SLL2 => {
             // SLL2: protocol type (2), reserved (2), ifindex (4), ARPHRD (2), packet type (1),
             // address length (1), address (8).
-            let proto = data.get(..2).ok_or("truncated Linux cooked (SLL2) header")?;
-            let rest = data.get(20..).ok_or("truncated Linux cooked (SLL2) header")?;
+            let proto = data
+                .get(..2)
+                .ok_or("truncated Linux cooked (SLL2) header")?;
+            let rest = data
+                .get(20..)
+                .ok_or("truncated Linux cooked (SLL2) header")?;
             SlicedPacket::from_ether_type(EtherType(u16::from_be_bytes([proto[0], proto[1]])), rest)
                 .map_err(|e| e.to_string())
         }
-        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => SlicedPacket::from_ip(data).map_err(|e| e.to_string()),
+        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => {
+            SlicedPacket::from_ip(data).map_err(|e| e.to_string())
+        }
         DataLink::NULL | DataLink::LOOP => {
             let rest = data.get(4..).ok_or("truncated loopback header")?;
             SlicedPacket::from_ip(rest).map_err(|e| e.to_string())
@@ -135,13 +164,24 @@ fn slice(link: DataLink, data: &[u8]) -> Result<SlicedPacket<'_>, String> {
 
 fn addresses(net: &NetSlice<'_>) -> Option<(IpAddr, IpAddr)> {
     match net {
-        NetSlice::Ipv4(ip) => Some((ip.header().source_addr().into(), ip.header().destination_addr().into())),
-        NetSlice::Ipv6(ip) => Some((ip.header().source_addr().into(), ip.header().destination_addr().into())),
+        NetSlice::Ipv4(ip) => Some((
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        )),
+        NetSlice::Ipv6(ip) => Some((
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        )),
         NetSlice::Arp(_) => None,
     }
 }
 
-fn classify(link: DataLink, data: &[u8], ports: &Ports, pool: &mut IpDefragPool<(), ()>) -> FramePayload {
+fn classify(
+    link: DataLink,
+    data: &[u8],
+    ports: &Ports,
+    pool: &mut IpDefragPool<(), ()>,
+) -> FramePayload {
     let packet = match slice(link, data) {
         Ok(p) => p,
         Err(e) => return FramePayload::Undecodable(e),
@@ -168,7 +208,11 @@ fn classify(link: DataLink, data: &[u8], ports: &Ports, pool: &mut IpDefragPool<
                 NetSlice::Arp(_) => return FramePayload::Other("ARP".to_owned()),
             };
             if number == IpNumber::ENCAPSULATING_SECURITY_PAYLOAD {
-                FramePayload::Esp { src: src_ip, dst: dst_ip, data: payload.to_vec() }
+                FramePayload::Esp {
+                    src: src_ip,
+                    dst: dst_ip,
+                    data: payload.to_vec(),
+                }
             } else {
                 FramePayload::Other(format!("IP protocol {}", number.0))
             }
@@ -184,9 +228,19 @@ fn is_fragment(net: &NetSlice<'_>) -> bool {
     }
 }
 
-fn datagram(src: IpAddr, dst: IpAddr, number: IpNumber, payload: &[u8], ports: &Ports) -> FramePayload {
+fn datagram(
+    src: IpAddr,
+    dst: IpAddr,
+    number: IpNumber,
+    payload: &[u8],
+    ports: &Ports,
+) -> FramePayload {
     if number == IpNumber::ENCAPSULATING_SECURITY_PAYLOAD {
-        return FramePayload::Esp { src, dst, data: payload.to_vec() };
+        return FramePayload::Esp {
+            src,
+            dst,
+            data: payload.to_vec(),
+        };
     }
     if number != IpNumber::UDP {
         return FramePayload::Other(format!("reassembled IP protocol {}", number.0));
@@ -202,5 +256,9 @@ fn udp_datagram(src: IpAddr, dst: IpAddr, udp: &UdpSlice<'_>, ports: &Ports) -> 
     if !ports.is_ike(sp, dp) {
         return FramePayload::Other(format!("UDP {sp} -> {dp}"));
     }
-    FramePayload::Udp { src: SocketAddr::new(src, sp), dst: SocketAddr::new(dst, dp), data: udp.payload().to_vec() }
+    FramePayload::Udp {
+        src: SocketAddr::new(src, sp),
+        dst: SocketAddr::new(dst, dp),
+        data: udp.payload().to_vec(),
+    }
 }

@@ -22,25 +22,42 @@ fn record(r: &Record) -> Value {
         o.insert("dst".into(), json!(dst));
     }
     match &r.content {
-        Content::Ike { encapsulated, parsed, reencodes_identically } => {
+        Content::Ike {
+            encapsulated,
+            parsed,
+            reencodes_identically,
+        } => {
             let h = &parsed.message.header;
             o.insert("kind".into(), json!("ike"));
             o.insert("non_esp_marker".into(), json!(encapsulated));
             o.insert("exchange".into(), json!(exchange_name(h.exchange_type)));
             o.insert("exchange_type".into(), json!(h.exchange_type.0));
-            o.insert("initiator_spi".into(), json!(format!("{:016x}", h.initiator_spi)));
-            o.insert("responder_spi".into(), json!(format!("{:016x}", h.responder_spi)));
+            o.insert(
+                "initiator_spi".into(),
+                json!(format!("{:016x}", h.initiator_spi)),
+            );
+            o.insert(
+                "responder_spi".into(),
+                json!(format!("{:016x}", h.responder_spi)),
+            );
             o.insert("message_id".into(), json!(h.message_id));
             o.insert("initiator".into(), json!(h.flags.initiator()));
             o.insert("response".into(), json!(h.flags.response()));
-            o.insert("version".into(), json!(format!("{}.{}", h.major_version, h.minor_version)));
+            o.insert(
+                "version".into(),
+                json!(format!("{}.{}", h.major_version, h.minor_version)),
+            );
             o.insert("length".into(), json!(parsed.message.buffer_len()));
             o.insert("payloads".into(), payloads(&parsed.message.payloads));
             o.insert("findings".into(), findings(&parsed.findings));
             o.insert("canonical".into(), json!(parsed.is_canonical()));
             o.insert("reencodes_identically".into(), json!(reencodes_identically));
         }
-        Content::Esp { header, length, encapsulated } => {
+        Content::Esp {
+            header,
+            length,
+            encapsulated,
+        } => {
             o.insert("kind".into(), json!("esp"));
             o.insert("udp_encapsulated".into(), json!(encapsulated));
             o.insert("spi".into(), json!(format!("0x{:08x}", header.spi)));

@@ -57,9 +57,16 @@ pub enum Content {
         /// Whether re-encoding the parsed message gave the received bytes back.
         reencodes_identically: bool,
     },
-    Esp { header: EspHeader, length: usize, encapsulated: bool },
+    Esp {
+        header: EspHeader,
+        length: usize,
+        encapsulated: bool,
+    },
     NatKeepalive,
-    Error { kind: &'static str, error: ErrorInfo },
+    Error {
+        kind: &'static str,
+        error: ErrorInfo,
+    },
 }
 
 /// Where and why a datagram failed to decode.
@@ -72,7 +79,11 @@ pub struct ErrorInfo {
 
 impl From<ikelab_wire::Error> for ErrorInfo {
     fn from(e: ikelab_wire::Error) -> Self {
-        Self { offset: Some(e.offset), path: Some(e.path.clone()), message: e.kind.to_string() }
+        Self {
+            offset: Some(e.offset),
+            path: Some(e.path.clone()),
+            message: e.kind.to_string(),
+        }
     }
 }
 
@@ -88,7 +99,10 @@ pub fn run(args: DecodeArgs) -> ExitCode {
         ike: args.ike_ports.iter().copied().collect::<BTreeSet<_>>(),
         natt: args.natt_ports.iter().copied().collect::<BTreeSet<_>>(),
     };
-    let (records, other) = match decode_bytes(&bytes, &ports) {
+    let Decoded {
+        records,
+        skipped: other,
+    } = match decode_bytes(&bytes, &ports) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());
@@ -105,7 +119,10 @@ pub fn run(args: DecodeArgs) -> ExitCode {
             other.len()
         );
     }
-    let errors = records.iter().filter(|r| matches!(r.content, Content::Error { .. })).count();
+    let errors = records
+        .iter()
+        .filter(|r| matches!(r.content, Content::Error { .. }))
+        .count();
     if errors > 0 {
         eprintln!("error: {errors} datagram(s) could not be decoded");
         return ExitCode::from(1);
@@ -113,15 +130,28 @@ pub fn run(args: DecodeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Decodes a capture or a raw IKE message. Returns the records and the frames that were neither
-/// IKE nor ESP (number and description).
-pub fn decode_bytes(
-    bytes: &[u8],
-    ports: &Ports,
-) -> Result<(Vec<Record>, Vec<(usize, String)>), capture::CaptureError> {
+/// The result of decoding a file.
+#[derive(Debug)]
+pub struct Decoded {
+    pub records: Vec<Record>,
+    /// Frames that were neither IKE nor ESP: frame number and what they were.
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// Decodes a capture or a raw IKE message.
+pub fn decode_bytes(bytes: &[u8], ports: &Ports) -> Result<Decoded, capture::CaptureError> {
     if !capture::is_capture(bytes) {
         let content = decode_ike(bytes, false);
-        return Ok((vec![Record { frame: 1, src: None, dst: None, content }], Vec::new()));
+        let record = Record {
+            frame: 1,
+            src: None,
+            dst: None,
+            content,
+        };
+        return Ok(Decoded {
+            records: vec![record],
+            skipped: Vec::new(),
+        });
     }
     let mut records = Vec::new();
     let mut other = Vec::new();
@@ -129,12 +159,20 @@ pub fn decode_bytes(
         let (src, dst, content) = match frame.payload {
             FramePayload::Udp { src, dst, data } => {
                 let natt = ports.natt.contains(&src.port()) || ports.natt.contains(&dst.port());
-                let content = if natt { decode_4500(&data) } else { decode_ike(&data, false) };
+                let content = if natt {
+                    decode_4500(&data)
+                } else {
+                    decode_ike(&data, false)
+                };
                 (Some(src), Some(dst), content)
             }
             FramePayload::Esp { src, dst, data } => {
                 let content = decode_esp(&data, false);
-                (Some(SocketAddr::new(src, 0)), Some(SocketAddr::new(dst, 0)), content)
+                (
+                    Some(SocketAddr::new(src, 0)),
+                    Some(SocketAddr::new(dst, 0)),
+                    content,
+                )
             }
             FramePayload::Fragment => continue,
             FramePayload::Other(what) => {
@@ -142,16 +180,41 @@ pub fn decode_bytes(
                 continue;
             }
             FramePayload::Undecodable(message) => {
-                let error = ErrorInfo { offset: None, path: None, message };
-                (None, None, Content::Error { kind: "frame", error })
+                let error = ErrorInfo {
+                    offset: None,
+                    path: None,
+                    message,
+                };
+                (
+                    None,
+                    None,
+                    Content::Error {
+                        kind: "frame",
+                        error,
+                    },
+                )
             }
         };
         let addr = |a: Option<SocketAddr>| {
-            a.map(|a| if a.port() == 0 { a.ip().to_string() } else { a.to_string() })
+            a.map(|a| {
+                if a.port() == 0 {
+                    a.ip().to_string()
+                } else {
+                    a.to_string()
+                }
+            })
         };
-        records.push(Record { frame: frame.number, src: addr(src), dst: addr(dst), content });
+        records.push(Record {
+            frame: frame.number,
+            src: addr(src),
+            dst: addr(dst),
+            content,
+        });
     }
-    Ok((records, other))
+    Ok(Decoded {
+        records,
+        skipped: other,
+    })
 }
 
 fn decode_4500(data: &[u8]) -> Content {
@@ -159,7 +222,10 @@ fn decode_4500(data: &[u8]) -> Content {
         Ok(Udp4500::NatKeepalive) => Content::NatKeepalive,
         Ok(Udp4500::Ike(ike)) => shift(decode_ike(ike, true), 4),
         Ok(Udp4500::Esp(_)) => decode_esp(data, true),
-        Err(e) => Content::Error { kind: "udp-4500", error: e.into() },
+        Err(e) => Content::Error {
+            kind: "udp-4500",
+            error: e.into(),
+        },
     }
 }
 
@@ -180,15 +246,29 @@ fn decode_ike(data: &[u8], encapsulated: bool) -> Content {
             let emitted = parsed.message.emit();
             let length = emitted.len().min(data.len());
             let reencodes_identically = emitted == data[..length] && emitted.len() == length;
-            Content::Ike { encapsulated, parsed: Box::new(parsed), reencodes_identically }
+            Content::Ike {
+                encapsulated,
+                parsed: Box::new(parsed),
+                reencodes_identically,
+            }
         }
-        Err(e) => Content::Error { kind: "ike", error: e.into() },
+        Err(e) => Content::Error {
+            kind: "ike",
+            error: e.into(),
+        },
     }
 }
 
 fn decode_esp(data: &[u8], encapsulated: bool) -> Content {
     match ikelab_wire::EspPacket::new_checked(data) {
-        Ok(p) => Content::Esp { header: EspHeader::parse(&p), length: data.len(), encapsulated },
-        Err(e) => Content::Error { kind: "esp", error: e.into() },
+        Ok(p) => Content::Esp {
+            header: EspHeader::parse(&p),
+            length: data.len(),
+            encapsulated,
+        },
+        Err(e) => Content::Error {
+            kind: "esp",
+            error: e.into(),
+        },
     }
 }

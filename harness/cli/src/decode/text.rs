@@ -22,10 +22,22 @@ fn record(out: &mut String, r: &Record) {
     };
     let _ = write!(out, "Frame {}: {route}: ", r.frame);
     match &r.content {
-        Content::Ike { encapsulated, parsed, reencodes_identically } => {
+        Content::Ike {
+            encapsulated,
+            parsed,
+            reencodes_identically,
+        } => {
             let h = &parsed.message.header;
-            let role = if h.flags.initiator() { "initiator" } else { "responder" };
-            let kind = if h.flags.response() { "response" } else { "request" };
+            let role = if h.flags.initiator() {
+                "initiator"
+            } else {
+                "responder"
+            };
+            let kind = if h.flags.response() {
+                "response"
+            } else {
+                "request"
+            };
             let _ = writeln!(
                 out,
                 "IKEv{}.{} {} {kind} from {role}, message ID {}{}",
@@ -33,7 +45,11 @@ fn record(out: &mut String, r: &Record) {
                 h.minor_version,
                 h.exchange_type,
                 h.message_id,
-                if *encapsulated { " (non-ESP marker)" } else { "" }
+                if *encapsulated {
+                    " (non-ESP marker)"
+                } else {
+                    ""
+                }
             );
             let _ = writeln!(
                 out,
@@ -45,13 +61,28 @@ fn record(out: &mut String, r: &Record) {
             );
             payloads(out, &parsed.message.payloads, 1);
             for f in &parsed.findings {
-                let _ = writeln!(out, "    finding [{}] at byte {} ({}): {} ({})", f.kind.code(), f.offset, f.path, f.kind, f.kind.reference());
+                let _ = writeln!(
+                    out,
+                    "    finding [{}] at byte {} ({}): {} ({})",
+                    f.kind.code(),
+                    f.offset,
+                    f.path,
+                    f.kind,
+                    f.kind.reference()
+                );
             }
             if !reencodes_identically {
-                let _ = writeln!(out, "    note: re-encoding differs from the received bytes (non-canonical input)");
+                let _ = writeln!(
+                    out,
+                    "    note: re-encoding differs from the received bytes (non-canonical input)"
+                );
             }
         }
-        Content::Esp { header, length, encapsulated } => {
+        Content::Esp {
+            header,
+            length,
+            encapsulated,
+        } => {
             let _ = writeln!(
                 out,
                 "ESP{} SPI 0x{:08x} seq {} ({length} bytes)",
@@ -82,17 +113,37 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
             PayloadBody::Sa(sa) => {
                 let _ = writeln!(out);
                 for pr in &sa.proposals {
-                    let spi = if pr.spi.is_empty() { "none".to_owned() } else { hex::encode(&pr.spi) };
-                    let _ = writeln!(out, "{pad}    Proposal {}: {} SPI {spi}", pr.number, pr.protocol);
+                    let spi = if pr.spi.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        hex::encode(&pr.spi)
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{pad}    Proposal {}: {} SPI {spi}",
+                        pr.number, pr.protocol
+                    );
                     for t in &pr.transforms {
-                        let kl = t.key_length().map(|b| format!(" (key length {b})")).unwrap_or_default();
+                        let kl = t
+                            .key_length()
+                            .map(|b| format!(" (key length {b})"))
+                            .unwrap_or_default();
                         let extra = t
                             .attributes
                             .iter()
                             .filter(|a| !matches!(a.value, AttributeValue::Tv(_)))
                             .count();
-                        let extra = if extra > 0 { format!(" +{extra} TLV attribute(s)") } else { String::new() };
-                        let _ = writeln!(out, "{pad}        {} {}{kl}{extra}", t.transform_type, t.id_name());
+                        let extra = if extra > 0 {
+                            format!(" +{extra} TLV attribute(s)")
+                        } else {
+                            String::new()
+                        };
+                        let _ = writeln!(
+                            out,
+                            "{pad}        {} {}{kl}{extra}",
+                            t.transform_type,
+                            t.id_name()
+                        );
                     }
                 }
             }
@@ -129,7 +180,11 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
                             let _ = writeln!(
                                 out,
                                 "{pad}    {}-{} proto {} ports {}-{}",
-                                r.start_address, r.end_address, r.ip_protocol, r.start_port, r.end_port
+                                r.start_address,
+                                r.end_address,
+                                r.ip_protocol,
+                                r.start_port,
+                                r.end_port
                             );
                         }
                         TrafficSelector::Other { ts_type, body, .. } => {
@@ -139,7 +194,12 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
                 }
             }
             PayloadBody::Sk(sk) => {
-                let _ = writeln!(out, ": first payload {}, {} bytes encrypted", sk.first_payload, sk.body.len());
+                let _ = writeln!(
+                    out,
+                    ": first payload {}, {} bytes encrypted",
+                    sk.first_payload,
+                    sk.body.len()
+                );
             }
             PayloadBody::Skf(f) => {
                 let _ = writeln!(
@@ -152,11 +212,19 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
                 );
             }
             PayloadBody::Cp(cp) => {
-                let names: Vec<String> = cp.attributes.iter().map(|a| a.attribute_type.to_string()).collect();
+                let names: Vec<String> = cp
+                    .attributes
+                    .iter()
+                    .map(|a| a.attribute_type.to_string())
+                    .collect();
                 let _ = writeln!(out, ": {} [{}]", cp.cfg_type, names.join(", "));
             }
             PayloadBody::Eap(e) => {
-                let _ = writeln!(out, ": code {} id {} type {:?}", e.code, e.identifier, e.eap_type);
+                let _ = writeln!(
+                    out,
+                    ": code {} id {} type {:?}",
+                    e.code, e.identifier, e.eap_type
+                );
             }
             PayloadBody::Unknown { data, .. } => {
                 let _ = writeln!(out, ": {} bytes", data.len());

@@ -5,8 +5,6 @@
 //! (a conformance tool must send what a normal stack would never send). `Debug` and `Display` print
 //! the registry name when the value is assigned, the number otherwise.
 
-
-
 /// Defines an open newtype with one associated constant per assigned value.
 macro_rules! open_enum {
     (
@@ -125,7 +123,10 @@ mod tests {
 
     #[test]
     fn known_values_print_their_names() {
-        assert_eq!(format!("{:?}", NotifyType::INVALID_KE_PAYLOAD), "INVALID_KE_PAYLOAD");
+        assert_eq!(
+            format!("{:?}", NotifyType::INVALID_KE_PAYLOAD),
+            "INVALID_KE_PAYLOAD"
+        );
         assert_eq!(format!("{}", ExchangeType::IKE_AUTH), "IKE_AUTH");
         assert_eq!(format!("{:?}", EncrId::AES_GCM_16), "ENCR_AES_GCM_16");
         assert_eq!(format!("{:?}", KeMethod::CURVE25519), "CURVE25519");
@@ -147,7 +148,10 @@ mod tests {
             let name = v.name().expect("KNOWN values have names");
             assert_eq!(NotifyType::from_name(name), Some(*v));
         }
-        assert_eq!(ExchangeType::from_name("ike_sa_init"), Some(ExchangeType::IKE_SA_INIT));
+        assert_eq!(
+            ExchangeType::from_name("ike_sa_init"),
+            Some(ExchangeType::IKE_SA_INIT)
+        );
     }
 
     #[test]

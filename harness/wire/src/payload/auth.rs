@@ -17,12 +17,20 @@ pub struct AuthPayload {
 }
 
 impl AuthPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let method = AuthMethod(r.u8("auth method", path)?);
         let reserved = r.u24("AUTH RESERVED", path)?;
         f.reserved(start + 1, path, "AUTH RESERVED", u24_value(reserved));
-        Ok(Self { method, reserved, data: r.rest().to_vec() })
+        Ok(Self {
+            method,
+            reserved,
+            data: r.rest().to_vec(),
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

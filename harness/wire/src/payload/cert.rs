@@ -1,9 +1,9 @@
 //! Certificate and Certificate Request payloads (RFC 7296 §3.6, §3.7).
 
 use crate::error::Path;
+use crate::iana::CertEncoding;
 use crate::reader::Reader;
 use crate::Error;
-use crate::iana::CertEncoding;
 
 /// CERT and CERTREQ share one layout: an encoding octet and opaque data (a certificate, or for
 /// CERTREQ a concatenation of 20-octet SHA-1 hashes of trusted CA public keys).
@@ -17,7 +17,10 @@ pub struct CertPayload {
 impl CertPayload {
     pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>) -> Result<Self, Error> {
         let encoding = CertEncoding(r.u8("certificate encoding", path)?);
-        Ok(Self { encoding, data: r.rest().to_vec() })
+        Ok(Self {
+            encoding,
+            data: r.rest().to_vec(),
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

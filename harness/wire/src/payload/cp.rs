@@ -24,7 +24,11 @@ pub struct CpAttribute {
 }
 
 impl CpPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let cfg_type = CfgType(r.u8("CFG type", path)?);
         let reserved = r.u24("CP RESERVED", path)?;
@@ -41,14 +45,26 @@ impl CpPayload {
             if reserved_bit {
                 f.reserved(at, &apath, "CP attribute R bit", 1);
             }
-            attributes.push(CpAttribute { reserved_bit, attribute_type: CpAttributeType(raw & 0x7fff), value });
+            attributes.push(CpAttribute {
+                reserved_bit,
+                attribute_type: CpAttributeType(raw & 0x7fff),
+                value,
+            });
             index += 1;
         }
-        Ok(Self { cfg_type, reserved, attributes })
+        Ok(Self {
+            cfg_type,
+            reserved,
+            attributes,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {
-        4 + self.attributes.iter().map(|a| 4 + a.value.len()).sum::<usize>()
+        4 + self
+            .attributes
+            .iter()
+            .map(|a| 4 + a.value.len())
+            .sum::<usize>()
     }
 
     pub fn emit(&self, out: &mut Vec<u8>) {

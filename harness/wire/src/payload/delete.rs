@@ -21,8 +21,11 @@ impl DeletePayload {
         let count_at = r.offset();
         let count = usize::from(r.u16("number of SPIs", path)?);
         let size = usize::from(spi_size);
-        let present = if size == 0 { 0 } else { r.remaining() / size };
-        if (size == 0 && !r.is_empty()) || (size != 0 && r.remaining() % size != 0) || present != count {
+        let present = r.remaining().checked_div(size).unwrap_or(0);
+        if (size == 0 && !r.is_empty())
+            || (size != 0 && r.remaining() % size != 0)
+            || present != count
+        {
             return Err(path.error(
                 count_at,
                 ErrorKind::CountMismatch {
@@ -35,7 +38,11 @@ impl DeletePayload {
         let spis = (0..count)
             .map(|_| r.take(size, "SPI", path).map(<[u8]>::to_vec))
             .collect::<Result<_, _>>()?;
-        Ok(Self { protocol, spi_size, spis })
+        Ok(Self {
+            protocol,
+            spi_size,
+            spis,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

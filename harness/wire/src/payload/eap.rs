@@ -45,7 +45,12 @@ impl EapPayload {
             _ if r.is_empty() => None,
             _ => Some(r.u8("EAP type", path)?),
         };
-        Ok(Self { code, identifier, eap_type, data: r.rest().to_vec() })
+        Ok(Self {
+            code,
+            identifier,
+            eap_type,
+            data: r.rest().to_vec(),
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

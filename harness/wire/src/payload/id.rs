@@ -18,16 +18,28 @@ pub struct IdPayload {
 }
 
 impl IdPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let id_type = IdType(r.u8("ID type", path)?);
         let reserved = r.u24("ID RESERVED", path)?;
         f.reserved(start + 1, path, "ID RESERVED", u24_value(reserved));
-        Ok(Self { id_type, reserved, data: r.rest().to_vec() })
+        Ok(Self {
+            id_type,
+            reserved,
+            data: r.rest().to_vec(),
+        })
     }
 
     pub fn new(id_type: IdType, data: impl Into<Vec<u8>>) -> Self {
-        Self { id_type, reserved: [0; 3], data: data.into() }
+        Self {
+            id_type,
+            reserved: [0; 3],
+            data: data.into(),
+        }
     }
 
     pub fn buffer_len(&self) -> usize {
@@ -54,7 +66,11 @@ impl fmt::Display for IdDisplay<'_> {
         let id = self.0;
         match id.id_type {
             IdType::IPV4_ADDR if id.data.len() == 4 => {
-                write!(f, "{}", Ipv4Addr::new(id.data[0], id.data[1], id.data[2], id.data[3]))
+                write!(
+                    f,
+                    "{}",
+                    Ipv4Addr::new(id.data[0], id.data[1], id.data[2], id.data[3])
+                )
             }
             IdType::IPV6_ADDR if id.data.len() == 16 => {
                 let mut a = [0u8; 16];

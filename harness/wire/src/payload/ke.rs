@@ -16,7 +16,11 @@ pub struct KePayload {
 }
 
 impl KePayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let group = KeMethod(r.u16("key exchange method", path)?);
         let reserved = r.u16("KE RESERVED", path)?;
@@ -27,11 +31,19 @@ impl KePayload {
                 f.push(
                     start + 4,
                     path,
-                    FindingKind::KeyExchangeLength { method: group.0, expected, found: data.len() },
+                    FindingKind::KeyExchangeLength {
+                        method: group.0,
+                        expected,
+                        found: data.len(),
+                    },
                 );
             }
         }
-        Ok(Self { group, reserved, data })
+        Ok(Self {
+            group,
+            reserved,
+            data,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

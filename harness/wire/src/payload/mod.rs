@@ -70,13 +70,20 @@ pub enum PayloadBody {
     Cp(CpPayload),
     Eap(EapPayload),
     Skf(SkfPayload),
-    Unknown { payload_type: PayloadType, data: Vec<u8> },
+    Unknown {
+        payload_type: PayloadType,
+        data: Vec<u8>,
+    },
 }
 
 impl Payload {
     /// A payload with the critical bit clear and zero RESERVED bits.
     pub fn new(body: PayloadBody) -> Self {
-        Self { critical: false, reserved: 0, body }
+        Self {
+            critical: false,
+            reserved: 0,
+            body,
+        }
     }
 
     pub fn payload_type(&self) -> PayloadType {
@@ -114,7 +121,11 @@ impl Payload {
         let mut r = Reader::new(bytes, base);
         let payloads = parse_chain(first, &mut r, &Path::ROOT, &mut findings)?;
         if !r.is_empty() {
-            findings.push(r.offset(), &Path::ROOT, FindingKind::UnparsedMessageBytes(r.remaining()));
+            findings.push(
+                r.offset(),
+                &Path::ROOT,
+                FindingKind::UnparsedMessageBytes(r.remaining()),
+            );
         }
         Ok((payloads, findings.0))
     }
@@ -122,7 +133,9 @@ impl Payload {
     /// Emits a chain of payloads, linking each Next Payload field to the following payload.
     pub fn emit_chain(payloads: &[Payload], out: &mut Vec<u8>) {
         for (i, p) in payloads.iter().enumerate() {
-            let next = payloads.get(i + 1).map_or(PayloadType::NONE, Payload::payload_type);
+            let next = payloads
+                .get(i + 1)
+                .map_or(PayloadType::NONE, Payload::payload_type);
             p.emit(next, out);
         }
     }
@@ -234,13 +247,22 @@ pub(crate) fn parse_chain(
         let body = r.sub(length - GENERIC_HEADER_LEN, "payload body", &path)?;
         let critical = flags & 0x80 != 0;
         let reserved = flags & 0x7f;
-        f.reserved(start + 1, &path, "generic payload header RESERVED", u32::from(reserved));
+        f.reserved(
+            start + 1,
+            &path,
+            "generic payload header RESERVED",
+            u32::from(reserved),
+        );
         if critical && (33..=48).contains(&next.0) {
             f.push(start + 1, &path, FindingKind::CriticalOnKnownPayload);
         }
         let body = parse_body(next, following, body, &path, f)?;
         let ends_chain = matches!(body, PayloadBody::Sk(_) | PayloadBody::Skf(_));
-        payloads.push(Payload { critical, reserved, body });
+        payloads.push(Payload {
+            critical,
+            reserved,
+            body,
+        });
         index += 1;
         if ends_chain {
             if !r.is_empty() {
@@ -282,10 +304,16 @@ fn parse_body(
         PayloadType::VENDOR_ID => PayloadBody::VendorId(r.rest().to_vec()),
         PayloadType::TSI => PayloadBody::TsInitiator(TsPayload::parse(r, path, f)?),
         PayloadType::TSR => PayloadBody::TsResponder(TsPayload::parse(r, path, f)?),
-        PayloadType::SK => PayloadBody::Sk(SkPayload { first_payload: following, body: r.rest().to_vec() }),
+        PayloadType::SK => PayloadBody::Sk(SkPayload {
+            first_payload: following,
+            body: r.rest().to_vec(),
+        }),
         PayloadType::CP => PayloadBody::Cp(CpPayload::parse(r, path, f)?),
         PayloadType::EAP => PayloadBody::Eap(EapPayload::parse(r, path)?),
         PayloadType::SKF => PayloadBody::Skf(SkfPayload::parse(r, following, path)?),
-        other => PayloadBody::Unknown { payload_type: other, data: r.rest().to_vec() },
+        other => PayloadBody::Unknown {
+            payload_type: other,
+            data: r.rest().to_vec(),
+        },
     })
 }

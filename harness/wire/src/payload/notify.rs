@@ -17,7 +17,11 @@ pub struct NotifyPayload {
 }
 
 impl NotifyPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let protocol = ProtocolId(r.u8("protocol ID", path)?);
         let spi_size = usize::from(r.u8("SPI size", path)?);
@@ -30,14 +34,31 @@ impl NotifyPayload {
             _ => true,
         };
         if !spi_ok {
-            f.push(start + 1, path, FindingKind::NotifySpiSize { protocol: protocol.0, spi_size });
+            f.push(
+                start + 1,
+                path,
+                FindingKind::NotifySpiSize {
+                    protocol: protocol.0,
+                    spi_size,
+                },
+            );
         }
-        Ok(Self { protocol, spi, notify_type, data: r.rest().to_vec() })
+        Ok(Self {
+            protocol,
+            spi,
+            notify_type,
+            data: r.rest().to_vec(),
+        })
     }
 
     /// A notification about no particular SA.
     pub fn new(notify_type: NotifyType, data: impl Into<Vec<u8>>) -> Self {
-        Self { protocol: ProtocolId(0), spi: Vec::new(), notify_type, data: data.into() }
+        Self {
+            protocol: ProtocolId(0),
+            spi: Vec::new(),
+            notify_type,
+            data: data.into(),
+        }
     }
 
     pub fn buffer_len(&self) -> usize {
@@ -58,7 +79,12 @@ impl NotifyPayload {
         if self.notify_type != NotifyType::SIGNATURE_HASH_ALGORITHMS || self.data.len() % 2 != 0 {
             return None;
         }
-        Some(self.data.chunks_exact(2).map(|c| HashAlgorithm(u16::from_be_bytes([c[0], c[1]]))).collect())
+        Some(
+            self.data
+                .chunks_exact(2)
+                .map(|c| HashAlgorithm(u16::from_be_bytes([c[0], c[1]])))
+                .collect(),
+        )
     }
 
     /// INVALID_KE_PAYLOAD data (RFC 7296 §1.3): the 2-octet group the responder accepts.
@@ -66,6 +92,9 @@ impl NotifyPayload {
         if self.notify_type != NotifyType::INVALID_KE_PAYLOAD || self.data.len() != 2 {
             return None;
         }
-        Some(crate::iana::KeMethod(u16::from_be_bytes([self.data[0], self.data[1]])))
+        Some(crate::iana::KeMethod(u16::from_be_bytes([
+            self.data[0],
+            self.data[1],
+        ])))
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::error::{ErrorKind, Path};
 use crate::finding::{FindingKind, Findings};
-use crate::iana::{EncrId, EsnId, IntegId, KeMethod, PrfId, ProtocolId, TransformAttributeType, TransformType};
+use crate::iana::{
+    EncrId, EsnId, IntegId, KeMethod, PrfId, ProtocolId, TransformAttributeType, TransformType,
+};
 use crate::reader::Reader;
 use crate::Error;
 
@@ -62,7 +64,11 @@ pub enum AttributeValue {
 }
 
 impl SaPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let mut proposals = Vec::new();
         let mut index = 0;
         while !r.is_empty() {
@@ -85,14 +91,24 @@ impl SaPayload {
             let proposal = Proposal::parse_rest(&mut body, reserved, start, &ppath, f)?;
             let expected_last = if r.is_empty() { LAST } else { MORE };
             if last != expected_last {
-                f.push(start, &ppath, FindingKind::LastSubstructure { expected: expected_last, found: last });
+                f.push(
+                    start,
+                    &ppath,
+                    FindingKind::LastSubstructure {
+                        expected: expected_last,
+                        found: last,
+                    },
+                );
             }
             let expected_number = u8::try_from(index + 1).unwrap_or(u8::MAX);
             if proposal.number != expected_number {
                 f.push(
                     start + 4,
                     &ppath,
-                    FindingKind::ProposalNumber { expected: expected_number, found: proposal.number },
+                    FindingKind::ProposalNumber {
+                        expected: expected_number,
+                        found: proposal.number,
+                    },
                 );
             }
             proposals.push(proposal);
@@ -144,11 +160,22 @@ impl Proposal {
                 },
             ));
         }
-        Ok(Self { reserved, number, protocol, spi, transforms })
+        Ok(Self {
+            reserved,
+            number,
+            protocol,
+            spi,
+            transforms,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {
-        8 + self.spi.len() + self.transforms.iter().map(Transform::buffer_len).sum::<usize>()
+        8 + self.spi.len()
+            + self
+                .transforms
+                .iter()
+                .map(Transform::buffer_len)
+                .sum::<usize>()
     }
 
     /// Emits the proposal; `last` says whether another proposal follows.
@@ -172,7 +199,9 @@ impl Proposal {
 
     /// The transforms of one type, in order.
     pub fn transforms_of(&self, ty: TransformType) -> impl Iterator<Item = &Transform> {
-        self.transforms.iter().filter(move |t| t.transform_type == ty)
+        self.transforms
+            .iter()
+            .filter(move |t| t.transform_type == ty)
     }
 }
 
@@ -207,25 +236,51 @@ impl Transform {
         }
         let expected_last = if r.is_empty() { LAST } else { MORE_TRANSFORM };
         if last != expected_last {
-            f.push(start, path, FindingKind::LastSubstructure { expected: expected_last, found: last });
+            f.push(
+                start,
+                path,
+                FindingKind::LastSubstructure {
+                    expected: expected_last,
+                    found: last,
+                },
+            );
         }
-        Ok(Self { reserved1, transform_type, reserved2, id, attributes })
+        Ok(Self {
+            reserved1,
+            transform_type,
+            reserved2,
+            id,
+            attributes,
+        })
     }
 
     /// A transform with the given type and ID and no attributes.
     pub fn new(transform_type: TransformType, id: u16) -> Self {
-        Self { reserved1: 0, transform_type, reserved2: 0, id, attributes: Vec::new() }
+        Self {
+            reserved1: 0,
+            transform_type,
+            reserved2: 0,
+            id,
+            attributes: Vec::new(),
+        }
     }
 
     /// A transform carrying a Key Length attribute (TV), as AES-CBC/GCM need.
     pub fn with_key_length(transform_type: TransformType, id: u16, bits: u16) -> Self {
         let mut t = Self::new(transform_type, id);
-        t.attributes.push(Attribute { attribute_type: TransformAttributeType::KEY_LENGTH, value: AttributeValue::Tv(bits) });
+        t.attributes.push(Attribute {
+            attribute_type: TransformAttributeType::KEY_LENGTH,
+            value: AttributeValue::Tv(bits),
+        });
         t
     }
 
     pub fn buffer_len(&self) -> usize {
-        8 + self.attributes.iter().map(Attribute::buffer_len).sum::<usize>()
+        8 + self
+            .attributes
+            .iter()
+            .map(Attribute::buffer_len)
+            .sum::<usize>()
     }
 
     pub fn emit(&self, last: bool, out: &mut Vec<u8>) {
@@ -242,10 +297,12 @@ impl Transform {
 
     /// The Key Length attribute in bits, if present.
     pub fn key_length(&self) -> Option<u16> {
-        self.attributes.iter().find_map(|a| match (a.attribute_type, &a.value) {
-            (TransformAttributeType::KEY_LENGTH, AttributeValue::Tv(bits)) => Some(*bits),
-            _ => None,
-        })
+        self.attributes
+            .iter()
+            .find_map(|a| match (a.attribute_type, &a.value) {
+                (TransformAttributeType::KEY_LENGTH, AttributeValue::Tv(bits)) => Some(*bits),
+                _ => None,
+            })
     }
 
     /// The transform ID rendered with the registry of its type, e.g. `ENCR_AES_GCM_16`.
@@ -272,7 +329,10 @@ impl Attribute {
             let len = usize::from(r.u16("attribute length", path)?);
             AttributeValue::Tlv(r.take(len, "attribute value", path)?.to_vec())
         };
-        Ok(Self { attribute_type, value })
+        Ok(Self {
+            attribute_type,
+            value,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

@@ -29,7 +29,11 @@ pub struct SkfPayload {
 }
 
 impl SkfPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, first_payload: PayloadType, path: &Path<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        first_payload: PayloadType,
+        path: &Path<'_>,
+    ) -> Result<Self, Error> {
         let at = r.offset();
         let fragment_number = r.u16("fragment number", path)?;
         let total_fragments = r.u16("total fragments", path)?;
@@ -44,7 +48,12 @@ impl SkfPayload {
                 },
             ));
         }
-        Ok(Self { first_payload, fragment_number, total_fragments, body: r.rest().to_vec() })
+        Ok(Self {
+            first_payload,
+            fragment_number,
+            total_fragments,
+            body: r.rest().to_vec(),
+        })
     }
 
     pub fn buffer_len(&self) -> usize {

@@ -23,7 +23,11 @@ pub enum TrafficSelector {
     AddressRange(AddressRange),
     /// Any other type (e.g. TS_SECLABEL, RFC 9478): the octet after the type and the body after the
     /// 4-octet selector header, unparsed.
-    Other { ts_type: TsType, second_octet: u8, body: Vec<u8> },
+    Other {
+        ts_type: TsType,
+        second_octet: u8,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +53,11 @@ impl AddressRange {
 }
 
 impl TsPayload {
-    pub(crate) fn parse(mut r: Reader<'_>, path: &Path<'_>, f: &mut Findings) -> Result<Self, Error> {
+    pub(crate) fn parse(
+        mut r: Reader<'_>,
+        path: &Path<'_>,
+        f: &mut Findings,
+    ) -> Result<Self, Error> {
         let start = r.offset();
         let declared = usize::from(r.u8("number of TSs", path)?);
         let reserved = r.u24("TS RESERVED", path)?;
@@ -64,14 +72,25 @@ impl TsPayload {
         if selectors.len() != declared {
             return Err(path.error(
                 start,
-                ErrorKind::CountMismatch { what: "number of TSs", declared, found: selectors.len() },
+                ErrorKind::CountMismatch {
+                    what: "number of TSs",
+                    declared,
+                    found: selectors.len(),
+                },
             ));
         }
-        Ok(Self { reserved, selectors })
+        Ok(Self {
+            reserved,
+            selectors,
+        })
     }
 
     pub fn buffer_len(&self) -> usize {
-        4 + self.selectors.iter().map(TrafficSelector::buffer_len).sum::<usize>()
+        4 + self
+            .selectors
+            .iter()
+            .map(TrafficSelector::buffer_len)
+            .sum::<usize>()
     }
 
     pub fn emit(&self, out: &mut Vec<u8>) {
@@ -107,13 +126,23 @@ impl TrafficSelector {
         }
         let mut body = r.sub(length - 4, "traffic selector", path)?;
         let Some(alen) = addr_len else {
-            return Ok(Self::Other { ts_type, second_octet, body: body.rest().to_vec() });
+            return Ok(Self::Other {
+                ts_type,
+                second_octet,
+                body: body.rest().to_vec(),
+            });
         };
         let start_port = body.u16("start port", path)?;
         let end_port = body.u16("end port", path)?;
         let start_address = read_addr(body.take(alen, "starting address", path)?);
         let end_address = read_addr(body.take(alen, "ending address", path)?);
-        Ok(Self::AddressRange(AddressRange { ip_protocol: second_octet, start_port, end_port, start_address, end_address }))
+        Ok(Self::AddressRange(AddressRange {
+            ip_protocol: second_octet,
+            start_port,
+            end_port,
+            start_address,
+            end_address,
+        }))
     }
 
     pub fn buffer_len(&self) -> usize {
@@ -138,7 +167,11 @@ impl TrafficSelector {
                 write_addr(r.start_address, v6, out);
                 write_addr(r.end_address, v6, out);
             }
-            Self::Other { ts_type, second_octet, body } => {
+            Self::Other {
+                ts_type,
+                second_octet,
+                body,
+            } => {
                 out.push(ts_type.0);
                 out.push(*second_octet);
                 out.extend_from_slice(&((4 + body.len()) as u16).to_be_bytes());

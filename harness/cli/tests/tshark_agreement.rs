@@ -1,0 +1,142 @@
+//! `ikelab decode --format json` agrees with `tshark -T json` on every IKE datagram of every
+//! checked-in capture: exchange type, outer payload type sequence and notify types, frame by frame.
+//! Also checks that every datagram decodes and every IKE message re-encodes to identical bytes.
+//!
+//! Needs tshark. Without it the test fails under CI (CI=true) and is skipped loudly elsewhere.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+#[derive(Debug, PartialEq, Eq)]
+struct IkeSummary {
+    exchange: u64,
+    payload_types: Vec<u64>,
+    notify_types: Vec<u64>,
+}
+
+fn captures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/captures");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let sub = entry.expect("readable directory").path();
+        for name in ["capture.pcap", "capture.pcapng"] {
+            if sub.join(name).is_file() {
+                out.push(sub.join(name));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn tshark_available() -> bool {
+    Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn as_list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+fn num(v: &Value) -> u64 {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn tshark_summaries(capture: &Path) -> BTreeMap<u64, IkeSummary> {
+    let out = Command::new("tshark")
+        .args(["-r"])
+        .arg(capture)
+        .args(["-T", "json", "--no-duplicate-keys", "-Y", "isakmp"])
+        .output()
+        .expect("run tshark");
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    let packets: Value = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let mut map = BTreeMap::new();
+    for p in as_list(&packets) {
+        let layers = &p["_source"]["layers"];
+        let frame = num(&layers["frame"]["frame.number"]);
+        let ike = &layers["isakmp"];
+        let payload_types: Vec<u64> = as_list(&ike["isakmp.typepayload"]).into_iter().map(num).collect();
+        let notify_types: Vec<u64> = as_list(&ike["isakmp.typepayload_tree"])
+            .into_iter()
+            .filter_map(|t| t.get("isakmp.notify.msgtype"))
+            .map(num)
+            .collect();
+        map.insert(frame, IkeSummary { exchange: num(&ike["isakmp.exchangetype"]), payload_types, notify_types });
+    }
+    map
+}
+
+fn ikelab_records(capture: &Path) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_ikelab"))
+        .arg("decode")
+        .arg(capture)
+        .args(["--format", "json"])
+        .output()
+        .expect("run ikelab");
+    assert!(
+        out.status.success(),
+        "ikelab decode {} exited {:?}: {}",
+        capture.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match serde_json::from_slice(&out.stdout).expect("ikelab JSON") {
+        Value::Array(a) => a,
+        other => panic!("expected an array, got {other}"),
+    }
+}
+
+fn ikelab_summaries(records: &[Value]) -> BTreeMap<u64, IkeSummary> {
+    records
+        .iter()
+        .filter(|r| r["kind"] == "ike")
+        .map(|r| {
+            let payloads = r["payloads"].as_array().expect("payloads array");
+            let summary = IkeSummary {
+                exchange: r["exchange_type"].as_u64().expect("exchange_type"),
+                payload_types: payloads.iter().map(|p| p["type_id"].as_u64().expect("type_id")).collect(),
+                notify_types: payloads.iter().filter_map(|p| p["notify_type_id"].as_u64()).collect(),
+            };
+            (r["frame"].as_u64().expect("frame"), summary)
+        })
+        .collect()
+}
+
+#[test]
+fn decode_agrees_with_tshark_on_every_capture() {
+    if !tshark_available() {
+        assert!(std::env::var_os("CI").is_none(), "tshark is required in CI (.ci/run installs it)");
+        eprintln!("SKIPPED: tshark not installed; install it (apt-get install tshark) to run this test");
+        return;
+    }
+    let captures = captures();
+    assert!(!captures.is_empty(), "no captures under corpora/captures");
+    for capture in &captures {
+        let records = ikelab_records(capture);
+        for r in &records {
+            assert!(r.get("error").is_none(), "{}: frame {} failed to decode: {r}", capture.display(), r["frame"]);
+            if r["kind"] == "ike" {
+                assert_eq!(r["reencodes_identically"], true, "{}: frame {} re-encodes differently", capture.display(), r["frame"]);
+            }
+        }
+        let ours = ikelab_summaries(&records);
+        let theirs = tshark_summaries(capture);
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.keys().collect::<Vec<_>>(),
+            "{}: the sets of IKE frames differ",
+            capture.display()
+        );
+        for (frame, summary) in &theirs {
+            assert_eq!(&ours[frame], summary, "{}: frame {frame} differs from tshark", capture.display());
+        }
+        println!("{}: {} IKE datagrams agree with tshark ({} records)", capture.display(), theirs.len(), records.len());
+    }
+}
