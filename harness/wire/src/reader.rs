@@ -84,6 +84,22 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Reads the `octet | RESERVED (3 octets)` prefix that ID, AUTH, TS and CP payloads share,
+/// recording a non-zero RESERVED as a finding.
+pub(crate) fn octet_and_reserved24(
+    r: &mut Reader<'_>,
+    path: &Path<'_>,
+    f: &mut crate::finding::Findings,
+    what: &'static str,
+    reserved_what: &'static str,
+) -> Result<(u8, [u8; 3]), Error> {
+    let start = r.offset();
+    let octet = r.u8(what, path)?;
+    let reserved = r.u24(reserved_what, path)?;
+    f.reserved(start + 1, path, reserved_what, u24_value(reserved));
+    Ok((octet, reserved))
+}
+
 /// Reads a big-endian u24 RESERVED field as a number, for findings.
 pub(crate) fn u24_value(b: [u8; 3]) -> u32 {
     u32::from_be_bytes([0, b[0], b[1], b[2]])

@@ -18,7 +18,8 @@ fn standalone(hex: &str) -> Vec<u8> {
 }
 
 fn parse_one(bytes: &[u8], ty: PayloadType) -> Payload {
-    let (mut payloads, findings) = Payload::parse_chain(ty, bytes, 0).unwrap_or_else(|e| panic!("{e}"));
+    let (mut payloads, findings) =
+        Payload::parse_chain(ty, bytes, 0).unwrap_or_else(|e| panic!("{e}"));
     assert!(findings.is_empty(), "unexpected findings {findings:?}");
     assert_eq!(payloads.len(), 1);
     payloads.remove(0)
@@ -57,8 +58,12 @@ macro_rules! checklist {
             fn test_check_len() {
                 let b = bytes();
                 for len in 0..b.len() {
-                    let err = Payload::parse_chain($ty, &b[..len], 0).expect_err("truncated input must fail");
-                    assert!(matches!(err.kind, ErrorKind::Truncated { .. }), "len {len}: {err}");
+                    let err = Payload::parse_chain($ty, &b[..len], 0)
+                        .expect_err("truncated input must fail");
+                    assert!(
+                        matches!(err.kind, ErrorKind::Truncated { .. }),
+                        "len {len}: {err}"
+                    );
                 }
             }
 
@@ -100,9 +105,14 @@ checklist!(
         }],
     }),
     |p| {
-        let PayloadBody::Sa(sa) = &p.body else { panic!("not SA") };
+        let PayloadBody::Sa(sa) = &p.body else {
+            panic!("not SA")
+        };
         let t = &sa.proposals[0].transforms;
-        assert_eq!((t[0].transform_type, t[0].id, t[0].key_length()), (TransformType::ENCR, 20, Some(256)));
+        assert_eq!(
+            (t[0].transform_type, t[0].id, t[0].key_length()),
+            (TransformType::ENCR, 20, Some(256))
+        );
         assert_eq!(t[1].id_name(), "PRF_HMAC_SHA2_384");
         assert_eq!(t[2].id_name(), "ECP_384");
     }
@@ -111,7 +121,9 @@ checklist!(
 checklist!(
     sa_esp,
     PayloadType::SA,
-    "2c00002400000020010304 02a4621367 0300000c01000014800e010000000008050000 00".replace(' ', "").as_str(),
+    "2c00002400000020010304 02a4621367 0300000c01000014800e010000000008050000 00"
+        .replace(' ', "")
+        .as_str(),
     PayloadBody::Sa(SaPayload {
         proposals: vec![Proposal {
             reserved: 0,
@@ -125,7 +137,9 @@ checklist!(
         }],
     }),
     |p| {
-        let PayloadBody::Sa(sa) = &p.body else { panic!("not SA") };
+        let PayloadBody::Sa(sa) = &p.body else {
+            panic!("not SA")
+        };
         assert_eq!(sa.proposals[0].protocol, ProtocolId::ESP);
         assert_eq!(sa.proposals[0].spi, [0xa4, 0x62, 0x13, 0x67]);
     }
@@ -137,9 +151,15 @@ checklist!(
     ke,
     PayloadType::KE,
     &format!("28000068{}{}", "00140000", KE_DATA),
-    PayloadBody::Ke(KePayload { group: KeMethod::ECP_384, reserved: 0, data: hex::decode(KE_DATA).unwrap() }),
+    PayloadBody::Ke(KePayload {
+        group: KeMethod::ECP_384,
+        reserved: 0,
+        data: hex::decode(KE_DATA).unwrap()
+    }),
     |p| {
-        let PayloadBody::Ke(ke) = &p.body else { panic!("not KE") };
+        let PayloadBody::Ke(ke) = &p.body else {
+            panic!("not KE")
+        };
         assert_eq!(ke.group, KeMethod::ECP_384);
         assert_eq!(ke.data.len(), 96);
     }
@@ -149,9 +169,13 @@ checklist!(
     nonce,
     PayloadType::NONCE,
     "29000024cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95",
-    PayloadBody::Nonce(hex::decode("cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95").unwrap()),
+    PayloadBody::Nonce(
+        hex::decode("cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95").unwrap()
+    ),
     |p| {
-        let PayloadBody::Nonce(n) = &p.body else { panic!("not Nonce") };
+        let PayloadBody::Nonce(n) = &p.body else {
+            panic!("not Nonce")
+        };
         assert_eq!(n.len(), 32);
     }
 );
@@ -165,7 +189,9 @@ checklist!(
         hex::decode("ab7825e008c8808c896b9268b4c5dadb50e3225c").unwrap()
     )),
     |p| {
-        let PayloadBody::Notify(n) = &p.body else { panic!("not Notify") };
+        let PayloadBody::Notify(n) = &p.body else {
+            panic!("not Notify")
+        };
         assert_eq!(n.notify_type, NotifyType::NAT_DETECTION_SOURCE_IP);
         assert_eq!(n.data.len(), 20);
     }
@@ -175,11 +201,24 @@ checklist!(
     notify_signature_hash_algorithms,
     PayloadType::NOTIFY,
     "290000100000402f0002000300040005",
-    PayloadBody::Notify(NotifyPayload::new(NotifyType::SIGNATURE_HASH_ALGORITHMS, vec![0, 2, 0, 3, 0, 4, 0, 5])),
+    PayloadBody::Notify(NotifyPayload::new(
+        NotifyType::SIGNATURE_HASH_ALGORITHMS,
+        vec![0, 2, 0, 3, 0, 4, 0, 5]
+    )),
     |p| {
-        let PayloadBody::Notify(n) = &p.body else { panic!("not Notify") };
+        let PayloadBody::Notify(n) = &p.body else {
+            panic!("not Notify")
+        };
         let algs = n.signature_hash_algorithms().unwrap();
-        assert_eq!(algs, [HashAlgorithm::SHA2_256, HashAlgorithm::SHA2_384, HashAlgorithm::SHA2_512, HashAlgorithm::IDENTITY]);
+        assert_eq!(
+            algs,
+            [
+                HashAlgorithm::SHA2_256,
+                HashAlgorithm::SHA2_384,
+                HashAlgorithm::SHA2_512,
+                HashAlgorithm::IDENTITY
+            ]
+        );
     }
 );
 
@@ -192,7 +231,9 @@ checklist!(
         data: hex::decode("4180e1b3d1ea861d7b4eb4ec261d7e0c84c4b1ce").unwrap()
     }),
     |p| {
-        let PayloadBody::CertReq(c) = &p.body else { panic!("not CERTREQ") };
+        let PayloadBody::CertReq(c) = &p.body else {
+            panic!("not CERTREQ")
+        };
         assert_eq!(c.encoding, CertEncoding::X509_SIGNATURE);
         assert_eq!(c.data.len(), 20, "one SHA-1 CA key hash");
     }
@@ -202,9 +243,14 @@ checklist!(
     id_initiator,
     PayloadType::IDI,
     "2900001c03000000696e69742d70736b40696b6c2e6578616d706c65",
-    PayloadBody::IdInitiator(IdPayload::new(IdType::RFC822_ADDR, b"init-psk@ikl.example".to_vec())),
+    PayloadBody::IdInitiator(IdPayload::new(
+        IdType::RFC822_ADDR,
+        b"init-psk@ikl.example".to_vec()
+    )),
     |p| {
-        let PayloadBody::IdInitiator(id) = &p.body else { panic!("not IDi") };
+        let PayloadBody::IdInitiator(id) = &p.body else {
+            panic!("not IDi")
+        };
         assert_eq!(id.id_type, IdType::RFC822_ADDR);
         assert_eq!(id.display().to_string(), "init-psk@ikl.example");
     }
@@ -216,9 +262,15 @@ checklist!(
     auth_psk,
     PayloadType::AUTH,
     &format!("21000038{}{}", "02000000", AUTH_DATA),
-    PayloadBody::Auth(AuthPayload { method: AuthMethod::SHARED_KEY_MIC, reserved: [0; 3], data: hex::decode(AUTH_DATA).unwrap() }),
+    PayloadBody::Auth(AuthPayload {
+        method: AuthMethod::SHARED_KEY_MIC,
+        reserved: [0; 3],
+        data: hex::decode(AUTH_DATA).unwrap()
+    }),
     |p| {
-        let PayloadBody::Auth(a) = &p.body else { panic!("not AUTH") };
+        let PayloadBody::Auth(a) = &p.body else {
+            panic!("not AUTH")
+        };
         assert_eq!(a.method, AuthMethod::SHARED_KEY_MIC);
         assert_eq!(a.data.len(), 48, "PRF_HMAC_SHA2_384 output");
     }
@@ -239,8 +291,12 @@ checklist!(
         })],
     }),
     |p| {
-        let PayloadBody::TsInitiator(ts) = &p.body else { panic!("not TSi") };
-        let TrafficSelector::AddressRange(r) = &ts.selectors[0] else { panic!("not a range") };
+        let PayloadBody::TsInitiator(ts) = &p.body else {
+            panic!("not TSi")
+        };
+        let TrafficSelector::AddressRange(r) = &ts.selectors[0] else {
+            panic!("not a range")
+        };
         assert_eq!(r.ts_type(), TsType::IPV4_ADDR_RANGE);
         assert_eq!((r.start_port, r.end_port), (0, 65535));
     }
@@ -252,7 +308,9 @@ checklist!(
     "2600000800004000",
     PayloadBody::Notify(NotifyPayload::new(NotifyType::INITIAL_CONTACT, vec![])),
     |p| {
-        let PayloadBody::Notify(n) = &p.body else { panic!("not Notify") };
+        let PayloadBody::Notify(n) = &p.body else {
+            panic!("not Notify")
+        };
         assert_eq!(n.notify_type, NotifyType::INITIAL_CONTACT);
         assert!(n.spi.is_empty() && n.data.is_empty());
     }
@@ -263,7 +321,9 @@ fn sk_payload_ends_the_chain_and_keeps_its_first_inner_type() {
     // The SK payload of strongSwan's IKE_AUTH request (first inner payload IDi), truncated body.
     let bytes = hex::decode("2300001cd04ca61a063506fe99ae0d4ab97ce41f0994d6b4a7a44c72").unwrap();
     let (payloads, _) = Payload::parse_chain(PayloadType::SK, &bytes, 0).unwrap();
-    let PayloadBody::Sk(sk) = &payloads[0].body else { panic!("not SK") };
+    let PayloadBody::Sk(sk) = &payloads[0].body else {
+        panic!("not SK")
+    };
     assert_eq!(sk.first_payload, PayloadType::IDI);
     assert_eq!(sk.body.len(), 24);
     let mut out = Vec::new();

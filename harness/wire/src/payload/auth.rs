@@ -3,7 +3,7 @@
 use crate::error::Path;
 use crate::finding::Findings;
 use crate::iana::AuthMethod;
-use crate::reader::{u24_value, Reader};
+use crate::reader::{octet_and_reserved24, Reader};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +22,9 @@ impl AuthPayload {
         path: &Path<'_>,
         f: &mut Findings,
     ) -> Result<Self, Error> {
-        let start = r.offset();
-        let method = AuthMethod(r.u8("auth method", path)?);
-        let reserved = r.u24("AUTH RESERVED", path)?;
-        f.reserved(start + 1, path, "AUTH RESERVED", u24_value(reserved));
+        let (method, reserved) =
+            octet_and_reserved24(&mut r, path, f, "auth method", "AUTH RESERVED")?;
+        let method = AuthMethod(method);
         Ok(Self {
             method,
             reserved,

@@ -3,7 +3,7 @@
 use crate::error::Path;
 use crate::finding::Findings;
 use crate::iana::{CfgType, CpAttributeType};
-use crate::reader::{u24_value, Reader};
+use crate::reader::{octet_and_reserved24, Reader};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +29,9 @@ impl CpPayload {
         path: &Path<'_>,
         f: &mut Findings,
     ) -> Result<Self, Error> {
-        let start = r.offset();
-        let cfg_type = CfgType(r.u8("CFG type", path)?);
-        let reserved = r.u24("CP RESERVED", path)?;
-        f.reserved(start + 1, path, "CP RESERVED", u24_value(reserved));
+        let (cfg_type, reserved) =
+            octet_and_reserved24(&mut r, path, f, "CFG type", "CP RESERVED")?;
+        let cfg_type = CfgType(cfg_type);
         let mut attributes = Vec::new();
         let mut index = 0;
         while !r.is_empty() {

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use crate::error::Path;
 use crate::finding::Findings;
 use crate::iana::IdType;
-use crate::reader::{u24_value, Reader};
+use crate::reader::{octet_and_reserved24, Reader};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +23,8 @@ impl IdPayload {
         path: &Path<'_>,
         f: &mut Findings,
     ) -> Result<Self, Error> {
-        let start = r.offset();
-        let id_type = IdType(r.u8("ID type", path)?);
-        let reserved = r.u24("ID RESERVED", path)?;
-        f.reserved(start + 1, path, "ID RESERVED", u24_value(reserved));
+        let (id_type, reserved) = octet_and_reserved24(&mut r, path, f, "ID type", "ID RESERVED")?;
+        let id_type = IdType(id_type);
         Ok(Self {
             id_type,
             reserved,

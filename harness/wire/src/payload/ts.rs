@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use crate::error::{ErrorKind, Path};
 use crate::finding::Findings;
 use crate::iana::TsType;
-use crate::reader::{u24_value, Reader};
+use crate::reader::{octet_and_reserved24, Reader};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,9 +59,9 @@ impl TsPayload {
         f: &mut Findings,
     ) -> Result<Self, Error> {
         let start = r.offset();
-        let declared = usize::from(r.u8("number of TSs", path)?);
-        let reserved = r.u24("TS RESERVED", path)?;
-        f.reserved(start + 1, path, "TS RESERVED", u24_value(reserved));
+        let (declared, reserved) =
+            octet_and_reserved24(&mut r, path, f, "number of TSs", "TS RESERVED")?;
+        let declared = usize::from(declared);
         let mut selectors = Vec::with_capacity(declared.min(16));
         let mut index = 0;
         while !r.is_empty() {
