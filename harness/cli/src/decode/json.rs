@@ -5,6 +5,7 @@ use ikelab_wire::payload::{AttributeValue, TrafficSelector};
 use ikelab_wire::{Finding, Payload, PayloadBody};
 use serde_json::{json, Map, Value};
 
+use super::decrypt::Decryption;
 use super::{Content, Record};
 
 pub fn render(records: &[Record]) -> String {
@@ -26,6 +27,8 @@ fn record(r: &Record) -> Value {
             encapsulated,
             parsed,
             reencodes_identically,
+            decryption,
+            ..
         } => {
             let h = &parsed.message.header;
             o.insert("kind".into(), json!("ike"));
@@ -48,7 +51,13 @@ fn record(r: &Record) -> Value {
                 json!(format!("{}.{}", h.major_version, h.minor_version)),
             );
             o.insert("length".into(), json!(parsed.message.buffer_len()));
-            o.insert("payloads".into(), payloads(&parsed.message.payloads));
+            let mut list = payloads(&parsed.message.payloads);
+            if let (Some(d), Value::Array(items)) = (decryption, &mut list) {
+                if let Some(Value::Object(sk)) = items.last_mut() {
+                    decrypted(sk, d);
+                }
+            }
+            o.insert("payloads".into(), list);
             o.insert("findings".into(), findings(&parsed.findings));
             o.insert("canonical".into(), json!(parsed.is_canonical()));
             o.insert("reencodes_identically".into(), json!(reencodes_identically));
@@ -76,6 +85,31 @@ fn record(r: &Record) -> Value {
         }
     }
     Value::Object(o)
+}
+
+/// Adds what decryption found to the SK/SKF payload's object.
+fn decrypted(sk: &mut Map<String, Value>, d: &Decryption) {
+    match d {
+        Decryption::Inner {
+            payloads: inner,
+            findings: f,
+        } => {
+            sk.insert("decrypted".into(), json!(true));
+            sk.insert("inner_payloads".into(), payloads(inner));
+            sk.insert("inner_findings".into(), findings(f));
+        }
+        Decryption::FragmentHeld { received, total } => {
+            sk.insert("decrypted".into(), json!(true));
+            sk.insert(
+                "reassembly".into(),
+                json!(format!("{received} of {total} fragments")),
+            );
+        }
+        Decryption::Failed(reason) => {
+            sk.insert("decrypted".into(), json!(false));
+            sk.insert("decryption_error".into(), json!(reason));
+        }
+    }
 }
 
 fn exchange_name(t: ExchangeType) -> String {

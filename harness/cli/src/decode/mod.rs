@@ -5,7 +5,9 @@
 //! ESP are counted on stderr.
 
 mod capture;
+mod decrypt;
 mod json;
+mod keys;
 mod text;
 
 use std::collections::BTreeSet;
@@ -31,6 +33,10 @@ pub struct DecodeArgs {
     /// UDP port carrying UDP-encapsulated IKE/ESP with the non-ESP marker (repeatable).
     #[arg(long = "natt-port", default_values_t = [4500u16])]
     pub natt_ports: Vec<u16>,
+    /// IKE SA keys in Wireshark's `ikev2_decryption_table` format: SK/SKF payloads are
+    /// verified, decrypted (SKF reassembled) and their inner payloads listed.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +62,10 @@ pub enum Content {
         parsed: Box<Parsed>,
         /// Whether re-encoding the parsed message gave the received bytes back.
         reencodes_identically: bool,
+        /// The message's bytes (up to the header's Length).
+        raw: Vec<u8>,
+        /// The decrypted SK/SKF contents, when keys were given and the message is encrypted.
+        decryption: Option<decrypt::Decryption>,
     },
     Esp {
         header: EspHeader,
@@ -95,6 +105,19 @@ pub fn run(args: DecodeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut decryptor = match &args.keys {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| keys::parse_ike_table(&t).map_err(|e| e.to_string()))
+        {
+            Ok(table) => Some(decrypt::Decryptor::new(table)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     let ports = Ports {
         ike: args.ike_ports.iter().copied().collect::<BTreeSet<_>>(),
         natt: args.natt_ports.iter().copied().collect::<BTreeSet<_>>(),
@@ -102,7 +125,7 @@ pub fn run(args: DecodeArgs) -> ExitCode {
     let Decoded {
         records,
         skipped: other,
-    } = match decode_bytes(&bytes, &ports) {
+    } = match decode_bytes(&bytes, &ports, decryptor.as_mut()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());
@@ -139,9 +162,28 @@ pub struct Decoded {
 }
 
 /// Decodes a capture or a raw IKE message.
-pub fn decode_bytes(bytes: &[u8], ports: &Ports) -> Result<Decoded, capture::CaptureError> {
+pub fn decode_bytes(
+    bytes: &[u8],
+    ports: &Ports,
+    mut decryptor: Option<&mut decrypt::Decryptor>,
+) -> Result<Decoded, capture::CaptureError> {
+    let mut decrypt = |mut content: Content| {
+        if let (
+            Some(d),
+            Content::Ike {
+                parsed,
+                raw,
+                decryption,
+                ..
+            },
+        ) = (decryptor.as_deref_mut(), &mut content)
+        {
+            *decryption = d.decrypt(&parsed.message, raw);
+        }
+        content
+    };
     if !capture::is_capture(bytes) {
-        let content = decode_ike(bytes, false);
+        let content = decrypt(decode_ike(bytes, false));
         let record = Record {
             frame: 1,
             src: None,
@@ -164,7 +206,7 @@ pub fn decode_bytes(bytes: &[u8], ports: &Ports) -> Result<Decoded, capture::Cap
                 } else {
                     decode_ike(&data, false)
                 };
-                (Some(src), Some(dst), content)
+                (Some(src), Some(dst), decrypt(content))
             }
             FramePayload::Esp { src, dst, data } => {
                 let content = decode_esp(&data, false);
@@ -243,13 +285,16 @@ fn shift(content: Content, by: usize) -> Content {
 fn decode_ike(data: &[u8], encapsulated: bool) -> Content {
     match Message::parse(data) {
         Ok(parsed) => {
-            let emitted = parsed.message.emit();
-            let length = emitted.len().min(data.len());
-            let reencodes_identically = emitted == data[..length] && emitted.len() == length;
+            // Parsing succeeded, so the header's Length is within the datagram.
+            let length = ikelab_wire::HeaderPacket::new_unchecked(data).length() as usize;
+            let raw = data[..length.min(data.len())].to_vec();
+            let reencodes_identically = parsed.message.emit() == raw;
             Content::Ike {
                 encapsulated,
                 parsed: Box::new(parsed),
                 reencodes_identically,
+                raw,
+                decryption: None,
             }
         }
         Err(e) => Content::Error {

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use ikelab_wire::payload::{AttributeValue, TrafficSelector};
 use ikelab_wire::{Payload, PayloadBody};
 
+use super::decrypt::Decryption;
 use super::{Content, Record};
 
 pub fn render(records: &[Record]) -> String {
@@ -26,6 +27,8 @@ fn record(out: &mut String, r: &Record) {
             encapsulated,
             parsed,
             reencodes_identically,
+            decryption,
+            ..
         } => {
             let h = &parsed.message.header;
             let role = if h.flags.initiator() {
@@ -60,6 +63,31 @@ fn record(out: &mut String, r: &Record) {
                 parsed.message.buffer_len()
             );
             payloads(out, &parsed.message.payloads, 1);
+            match decryption {
+                Some(Decryption::Inner {
+                    payloads: inner,
+                    findings,
+                }) => {
+                    let _ = writeln!(out, "        decrypted, integrity verified:");
+                    payloads(out, inner, 3);
+                    for f in findings {
+                        let _ = writeln!(
+                            out,
+                            "            finding [{}] ({}): {}",
+                            f.kind.code(),
+                            f.path,
+                            f.kind
+                        );
+                    }
+                }
+                Some(Decryption::FragmentHeld { received, total }) => {
+                    let _ = writeln!(out, "        fragment decrypted, integrity verified ({received} of {total} received)");
+                }
+                Some(Decryption::Failed(reason)) => {
+                    let _ = writeln!(out, "        NOT decrypted: {reason}");
+                }
+                None => {}
+            }
             for f in &parsed.findings {
                 let _ = writeln!(
                     out,
