@@ -209,6 +209,13 @@ fn payload(p: &Payload) -> Value {
             o.insert("protocol".into(), json!(n.protocol.0));
             o.insert("spi".into(), json!(hex::encode(&n.spi)));
             o.insert("data_hex".into(), json!(hex::encode(&n.data)));
+            if let Some(algs) = n.signature_hash_algorithms() {
+                let names: Vec<String> = algs.iter().map(ToString::to_string).collect();
+                o.insert("signature_hash_algorithms".into(), json!(names));
+            }
+            if let Some(group) = n.invalid_ke_group() {
+                o.insert("accepted_group".into(), json!(group.to_string()));
+            }
         }
         PayloadBody::Delete(d) => {
             o.insert("protocol".into(), json!(d.protocol.to_string()));
@@ -252,7 +259,13 @@ fn payload(p: &Payload) -> Value {
             let attrs: Vec<Value> = cp
                 .attributes
                 .iter()
-                .map(|a| json!({"type": a.attribute_type.to_string(), "value_hex": hex::encode(&a.value)}))
+                .map(|a| {
+                    json!({
+                        "type": a.attribute_type.to_string(),
+                        "value": a.display_value(),
+                        "value_hex": hex::encode(&a.value),
+                    })
+                })
                 .collect();
             o.insert("attributes".into(), Value::Array(attrs));
         }

@@ -243,7 +243,10 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
                 let names: Vec<String> = cp
                     .attributes
                     .iter()
-                    .map(|a| a.attribute_type.to_string())
+                    .map(|a| match a.display_value() {
+                        Some(v) => format!("{}={v}", a.attribute_type),
+                        None => a.attribute_type.to_string(),
+                    })
                     .collect();
                 let _ = writeln!(out, ": {} [{}]", cp.cfg_type, names.join(", "));
             }

@@ -77,3 +77,84 @@ impl CpPayload {
         }
     }
 }
+
+impl CpAttribute {
+    /// A request or reply attribute with the given value.
+    pub fn new(attribute_type: CpAttributeType, value: impl Into<Vec<u8>>) -> Self {
+        Self {
+            reserved_bit: false,
+            attribute_type,
+            value: value.into(),
+        }
+    }
+
+    /// The value rendered per its RFC 7296 §3.15.1 format (addresses, prefixes, names), or
+    /// `None` when empty (a request) or not in the attribute type's format.
+    pub fn display_value(&self) -> Option<String> {
+        let v = &self.value;
+        let v4 = |b: &[u8]| std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]);
+        let v6 = |b: &[u8]| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&b[..16]);
+            std::net::Ipv6Addr::from(a)
+        };
+        match (self.attribute_type, v.len()) {
+            (_, 0) => None,
+            (
+                CpAttributeType::INTERNAL_IP4_ADDRESS
+                | CpAttributeType::INTERNAL_IP4_NETMASK
+                | CpAttributeType::INTERNAL_IP4_DNS
+                | CpAttributeType::INTERNAL_IP4_NBNS
+                | CpAttributeType::INTERNAL_IP4_DHCP
+                | CpAttributeType::P_CSCF_IP4_ADDRESS,
+                4,
+            ) => Some(v4(v).to_string()),
+            (CpAttributeType::INTERNAL_IP4_SUBNET, 8) => Some(format!("{}/{}", v4(v), v4(&v[4..]))),
+            (CpAttributeType::INTERNAL_IP6_ADDRESS | CpAttributeType::INTERNAL_IP6_SUBNET, 17) => {
+                Some(format!("{}/{}", v6(v), v[16]))
+            }
+            (
+                CpAttributeType::INTERNAL_IP6_DNS
+                | CpAttributeType::INTERNAL_IP6_DHCP
+                | CpAttributeType::P_CSCF_IP6_ADDRESS,
+                16,
+            ) => Some(v6(v).to_string()),
+            (CpAttributeType::APPLICATION_VERSION | CpAttributeType::INTERNAL_DNS_DOMAIN, _) => {
+                core::str::from_utf8(v)
+                    .ok()
+                    .filter(|s| !s.chars().any(char::is_control))
+                    .map(str::to_owned)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_values_per_attribute_format() {
+        let a = CpAttribute::new(CpAttributeType::INTERNAL_IP4_ADDRESS, [10, 0, 0, 7]);
+        assert_eq!(a.display_value().as_deref(), Some("10.0.0.7"));
+        let mut v6 = vec![0x20, 0x01, 0x0d, 0xb8];
+        v6.extend([0; 11]);
+        v6.extend([1, 64]);
+        let a = CpAttribute::new(CpAttributeType::INTERNAL_IP6_ADDRESS, v6);
+        assert_eq!(a.display_value().as_deref(), Some("2001:db8::1/64"));
+        let a = CpAttribute::new(
+            CpAttributeType::INTERNAL_DNS_DOMAIN,
+            b"corp.example".to_vec(),
+        );
+        assert_eq!(a.display_value().as_deref(), Some("corp.example"));
+        assert_eq!(
+            CpAttribute::new(CpAttributeType::INTERNAL_IP4_DNS, vec![]).display_value(),
+            None
+        );
+        assert_eq!(
+            CpAttribute::new(CpAttributeType::INTERNAL_IP4_DNS, vec![1, 2]).display_value(),
+            None
+        );
+    }
+}
