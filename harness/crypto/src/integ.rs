@@ -25,7 +25,7 @@ pub struct HmacMac {
 }
 
 /// Hash functions behind the HMAC-based PRFs and integrity transforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
     /// SHA-1 (insecure for new deployments, RFC 8247).
     Sha1,
@@ -48,7 +48,7 @@ impl HashAlg {
     }
 
     /// Digest length in octets.
-    pub fn output_len(self) -> usize {
+    pub const fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
@@ -61,9 +61,19 @@ impl HashAlg {
 impl HmacMac {
     /// `key` must be `hash.output_len()` octets (RFC 4868 §2.1.1 / RFC 2404: the key
     /// length of the integrity transforms equals the hash output).
-    pub fn new(name: &'static str, hash: HashAlg, icv_len: usize, key: &[u8]) -> Result<Self, CryptoError> {
+    pub fn new(
+        name: &'static str,
+        hash: HashAlg,
+        icv_len: usize,
+        key: &[u8],
+    ) -> Result<Self, CryptoError> {
         if key.len() != hash.output_len() {
-            return Err(CryptoError::length(name, "key", hash.output_len(), key.len()));
+            return Err(CryptoError::length(
+                name,
+                "key",
+                hash.output_len(),
+                key.len(),
+            ));
         }
         Ok(Self {
             name,
@@ -92,7 +102,12 @@ impl Mac for HmacMac {
 
     fn sign(&self, parts: &[&[u8]], icv_out: &mut [u8]) -> Result<(), CryptoError> {
         if icv_out.len() != self.icv_len {
-            return Err(CryptoError::length(self.name, "ICV", self.icv_len, icv_out.len()));
+            return Err(CryptoError::length(
+                self.name,
+                "ICV",
+                self.icv_len,
+                icv_out.len(),
+            ));
         }
         icv_out.copy_from_slice(&self.full(parts).as_ref()[..self.icv_len]);
         Ok(())

@@ -20,11 +20,17 @@ struct CbcKeys {
 }
 
 impl CbcKeys {
-    fn new(name: &'static str, alg: &'static Algorithm, key: &[u8], key_len: usize) -> Result<Self, CryptoError> {
+    fn new(
+        name: &'static str,
+        alg: &'static Algorithm,
+        key: &[u8],
+        key_len: usize,
+    ) -> Result<Self, CryptoError> {
         if key.len() != key_len {
             return Err(CryptoError::length(name, "key", key_len, key.len()));
         }
-        let unbound = || UnboundCipherKey::new(alg, key).map_err(|e| CryptoError::rejected(name, e));
+        let unbound =
+            || UnboundCipherKey::new(alg, key).map_err(|e| CryptoError::rejected(name, e));
         Ok(Self {
             name,
             block: alg.block_len(),
@@ -177,8 +183,8 @@ mod tests {
     #[test]
     fn round_trips_and_rejects_partial_blocks() {
         let key3 = [
-            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01,
-            0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23,
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd,
+            0xef, 0x01, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23,
         ];
         let ciphers: Vec<Box<dyn BlockCipher>> = vec![
             Box::new(AesCbc::new(&[7; 16]).unwrap()),

@@ -17,8 +17,8 @@ impl ChaCha20Poly1305 {
     /// `keymat` is `key (32) ‖ salt (4)`.
     pub fn new(keymat: &[u8]) -> Result<Self, CryptoError> {
         let (key, salt) = split_salt(NAME, keymat, 32)?;
-        let unbound =
-            UnboundKey::new(&aead::CHACHA20_POLY1305, key).map_err(|e| CryptoError::rejected(NAME, e))?;
+        let unbound = UnboundKey::new(&aead::CHACHA20_POLY1305, key)
+            .map_err(|e| CryptoError::rejected(NAME, e))?;
         Ok(Self {
             key: LessSafeKey::new(unbound),
             salt,
@@ -66,7 +66,12 @@ impl Aead for ChaCha20Poly1305 {
             return Err(CryptoError::length(NAME, "ICV", 16, tag.len()));
         }
         self.key
-            .open_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), tag, in_out)
+            .open_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                tag,
+                in_out,
+            )
             .map(|_| ())
             .map_err(|_| CryptoError::Integrity { what: NAME })
     }

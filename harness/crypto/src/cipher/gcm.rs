@@ -37,22 +37,59 @@ impl AesGcm {
     /// `keymat` is `key (16/24/32) ‖ salt (4)`; `tag_len` is 8, 12 or 16.
     pub fn new(keymat: &[u8], key_len: usize, tag_len: usize) -> Result<Self, CryptoError> {
         let (name, alg, ctr_alg) = match (key_len, tag_len) {
-            (16, 8) => ("AES-GCM-128 (8-octet ICV)", &aead::AES_128_GCM, &aws_lc_rs::cipher::AES_128),
-            (16, 12) => ("AES-GCM-128 (12-octet ICV)", &aead::AES_128_GCM, &aws_lc_rs::cipher::AES_128),
-            (16, 16) => ("AES-GCM-128", &aead::AES_128_GCM, &aws_lc_rs::cipher::AES_128),
-            (24, 8) => ("AES-GCM-192 (8-octet ICV)", &aead::AES_192_GCM, &aws_lc_rs::cipher::AES_192),
-            (24, 12) => ("AES-GCM-192 (12-octet ICV)", &aead::AES_192_GCM, &aws_lc_rs::cipher::AES_192),
-            (24, 16) => ("AES-GCM-192", &aead::AES_192_GCM, &aws_lc_rs::cipher::AES_192),
-            (32, 8) => ("AES-GCM-256 (8-octet ICV)", &aead::AES_256_GCM, &aws_lc_rs::cipher::AES_256),
-            (32, 12) => ("AES-GCM-256 (12-octet ICV)", &aead::AES_256_GCM, &aws_lc_rs::cipher::AES_256),
-            (32, 16) => ("AES-GCM-256", &aead::AES_256_GCM, &aws_lc_rs::cipher::AES_256),
+            (16, 8) => (
+                "AES-GCM-128 (8-octet ICV)",
+                &aead::AES_128_GCM,
+                &aws_lc_rs::cipher::AES_128,
+            ),
+            (16, 12) => (
+                "AES-GCM-128 (12-octet ICV)",
+                &aead::AES_128_GCM,
+                &aws_lc_rs::cipher::AES_128,
+            ),
+            (16, 16) => (
+                "AES-GCM-128",
+                &aead::AES_128_GCM,
+                &aws_lc_rs::cipher::AES_128,
+            ),
+            (24, 8) => (
+                "AES-GCM-192 (8-octet ICV)",
+                &aead::AES_192_GCM,
+                &aws_lc_rs::cipher::AES_192,
+            ),
+            (24, 12) => (
+                "AES-GCM-192 (12-octet ICV)",
+                &aead::AES_192_GCM,
+                &aws_lc_rs::cipher::AES_192,
+            ),
+            (24, 16) => (
+                "AES-GCM-192",
+                &aead::AES_192_GCM,
+                &aws_lc_rs::cipher::AES_192,
+            ),
+            (32, 8) => (
+                "AES-GCM-256 (8-octet ICV)",
+                &aead::AES_256_GCM,
+                &aws_lc_rs::cipher::AES_256,
+            ),
+            (32, 12) => (
+                "AES-GCM-256 (12-octet ICV)",
+                &aead::AES_256_GCM,
+                &aws_lc_rs::cipher::AES_256,
+            ),
+            (32, 16) => (
+                "AES-GCM-256",
+                &aead::AES_256_GCM,
+                &aws_lc_rs::cipher::AES_256,
+            ),
             (16 | 24 | 32, t) => return Err(CryptoError::length("AES-GCM", "ICV", 16, t)),
             (k, _) => return Err(CryptoError::length("AES-GCM", "key", 32, k)),
         };
         let (key, salt) = split_salt(name, keymat, key_len)?;
         let unbound = UnboundKey::new(alg, key).map_err(|e| CryptoError::rejected(name, e))?;
         let ctr = if tag_len < 16 {
-            let k = UnboundCipherKey::new(ctr_alg, key).map_err(|e| CryptoError::rejected(name, e))?;
+            let k =
+                UnboundCipherKey::new(ctr_alg, key).map_err(|e| CryptoError::rejected(name, e))?;
             Some(EncryptingKey::ctr(k).map_err(|e| CryptoError::rejected(name, e))?)
         } else {
             None
@@ -66,7 +103,12 @@ impl AesGcm {
         })
     }
 
-    fn ctr_xor(&self, ctr: &EncryptingKey, nonce: &[u8; 12], in_out: &mut [u8]) -> Result<(), CryptoError> {
+    fn ctr_xor(
+        &self,
+        ctr: &EncryptingKey,
+        nonce: &[u8; 12],
+        in_out: &mut [u8],
+    ) -> Result<(), CryptoError> {
         let mut block = [0u8; 16];
         block[..12].copy_from_slice(nonce);
         block[15] = 2; // J0 + 1: the first keystream block of GCM with a 96-bit IV
@@ -93,10 +135,20 @@ impl Aead for AesGcm {
         tag_out: &mut [u8],
     ) -> Result<(), CryptoError> {
         if tag_out.len() != self.tag_len {
-            return Err(CryptoError::length(self.name, "ICV", self.tag_len, tag_out.len()));
+            return Err(CryptoError::length(
+                self.name,
+                "ICV",
+                self.tag_len,
+                tag_out.len(),
+            ));
         }
         if in_out.len() > MAX_GCM_INPUT {
-            return Err(CryptoError::length(self.name, "input", MAX_GCM_INPUT, in_out.len()));
+            return Err(CryptoError::length(
+                self.name,
+                "input",
+                MAX_GCM_INPUT,
+                in_out.len(),
+            ));
         }
         let nonce = aead_nonce(self.name, &self.salt, iv)?;
         let tag = self
@@ -116,10 +168,20 @@ impl Aead for AesGcm {
         tag: &[u8],
     ) -> Result<(), CryptoError> {
         if tag.len() != self.tag_len {
-            return Err(CryptoError::length(self.name, "ICV", self.tag_len, tag.len()));
+            return Err(CryptoError::length(
+                self.name,
+                "ICV",
+                self.tag_len,
+                tag.len(),
+            ));
         }
         if in_out.len() > MAX_GCM_INPUT {
-            return Err(CryptoError::length(self.name, "input", MAX_GCM_INPUT, in_out.len()));
+            return Err(CryptoError::length(
+                self.name,
+                "input",
+                MAX_GCM_INPUT,
+                in_out.len(),
+            ));
         }
         let nonce = aead_nonce(self.name, &self.salt, iv)?;
         let Some(ctr) = &self.ctr else {
@@ -185,7 +247,9 @@ mod tests {
                     bad[t - 1] ^= 0x80;
                     let mut c = a.clone();
                     assert!(short.open_in_place(&iv, b"aad", &mut c, &bad).is_err());
-                    assert!(short.open_in_place(&iv, b"aaD", &mut a.clone(), &tb).is_err());
+                    assert!(short
+                        .open_in_place(&iv, b"aaD", &mut a.clone(), &tb)
+                        .is_err());
                 }
             }
         }
@@ -193,8 +257,14 @@ mod tests {
 
     #[test]
     fn wrong_sizes_are_typed_errors() {
-        assert!(matches!(AesGcm::new(&keymat(16), 16, 10), Err(CryptoError::Length { .. })));
-        assert!(matches!(AesGcm::new(&[0; 16], 16, 16), Err(CryptoError::Length { .. })));
+        assert!(matches!(
+            AesGcm::new(&keymat(16), 16, 10),
+            Err(CryptoError::Length { .. })
+        ));
+        assert!(matches!(
+            AesGcm::new(&[0; 16], 16, 16),
+            Err(CryptoError::Length { .. })
+        ));
         let g = AesGcm::new(&keymat(16), 16, 16).unwrap();
         let mut t = [0u8; 16];
         assert!(matches!(

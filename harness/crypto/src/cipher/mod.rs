@@ -100,7 +100,7 @@ pub(crate) fn split_salt<'a>(
 }
 
 pub(crate) fn check_block(what: &'static str, len: usize, block: usize) -> Result<(), CryptoError> {
-    if len % block != 0 {
+    if !len.is_multiple_of(block) {
         return Err(CryptoError::NotBlockAligned { what, len, block });
     }
     Ok(())
