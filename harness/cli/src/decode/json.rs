@@ -6,6 +6,7 @@ use ikelab_wire::{Finding, Payload, PayloadBody};
 use serde_json::{json, Map, Value};
 
 use super::decrypt::Decryption;
+use super::esp::EspDecryption;
 use super::{Content, Record};
 
 pub fn render(records: &[Record]) -> String {
@@ -66,12 +67,31 @@ fn record(r: &Record) -> Value {
             header,
             length,
             encapsulated,
+            decryption,
         } => {
             o.insert("kind".into(), json!("esp"));
             o.insert("udp_encapsulated".into(), json!(encapsulated));
             o.insert("spi".into(), json!(format!("0x{:08x}", header.spi)));
             o.insert("sequence".into(), json!(header.sequence_number));
             o.insert("length".into(), json!(length));
+            match decryption {
+                Some(EspDecryption::Inner {
+                    next_header,
+                    length,
+                    summary,
+                }) => {
+                    o.insert("decrypted".into(), json!(true));
+                    o.insert(
+                        "inner".into(),
+                        json!({"next_header": next_header, "length": length, "summary": summary}),
+                    );
+                }
+                Some(EspDecryption::Failed(reason)) => {
+                    o.insert("decrypted".into(), json!(false));
+                    o.insert("decryption_error".into(), json!(reason));
+                }
+                None => {}
+            }
         }
         Content::NatKeepalive => {
             o.insert("kind".into(), json!("nat-keepalive"));

@@ -6,12 +6,13 @@
 
 mod capture;
 mod decrypt;
+mod esp;
 mod json;
 mod keys;
 mod text;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +38,10 @@ pub struct DecodeArgs {
     /// verified, decrypted (SKF reassembled) and their inner payloads listed.
     #[arg(long)]
     pub keys: Option<PathBuf>,
+    /// ESP SA keys in Wireshark's `esp_sa` format: ESP packets are verified and decrypted by
+    /// ikelab's ESP data plane and the inner packet summarised.
+    #[arg(long = "esp-keys")]
+    pub esp_keys: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +76,8 @@ pub enum Content {
         header: EspHeader,
         length: usize,
         encapsulated: bool,
+        /// The decrypted packet, when ESP keys were given.
+        decryption: Option<esp::EspDecryption>,
     },
     NatKeepalive,
     Error {
@@ -105,19 +112,25 @@ pub fn run(args: DecodeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut decryptor = match &args.keys {
-        None => None,
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| keys::parse_ike_table(&t).map_err(|e| e.to_string()))
-        {
-            Ok(table) => Some(decrypt::Decryptor::new(table)),
+    let mut decryptors = Decryptors::default();
+    if let Some(path) = &args.keys {
+        match read_table(path, keys::parse_ike_table) {
+            Ok(table) => decryptors.ike = Some(decrypt::Decryptor::new(table)),
             Err(e) => {
                 eprintln!("error: {}: {e}", path.display());
                 return ExitCode::from(2);
             }
-        },
-    };
+        }
+    }
+    if let Some(path) = &args.esp_keys {
+        match read_table(path, keys::parse_esp_table) {
+            Ok(table) => decryptors.esp = Some(esp::EspDecryptor::new(table)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let ports = Ports {
         ike: args.ike_ports.iter().copied().collect::<BTreeSet<_>>(),
         natt: args.natt_ports.iter().copied().collect::<BTreeSet<_>>(),
@@ -125,7 +138,7 @@ pub fn run(args: DecodeArgs) -> ExitCode {
     let Decoded {
         records,
         skipped: other,
-    } = match decode_bytes(&bytes, &ports, decryptor.as_mut()) {
+    } = match decode_bytes(&bytes, &ports, &mut decryptors) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());
@@ -161,29 +174,62 @@ pub struct Decoded {
     pub skipped: Vec<(usize, String)>,
 }
 
-/// Decodes a capture or a raw IKE message.
-pub fn decode_bytes(
-    bytes: &[u8],
-    ports: &Ports,
-    mut decryptor: Option<&mut decrypt::Decryptor>,
-) -> Result<Decoded, capture::CaptureError> {
-    let mut decrypt = |mut content: Content| {
-        if let (
-            Some(d),
+/// The key tables given on the command line, as decryptors.
+#[derive(Default)]
+pub struct Decryptors {
+    pub ike: Option<decrypt::Decryptor>,
+    pub esp: Option<esp::EspDecryptor>,
+}
+
+impl Decryptors {
+    /// Adds what the keys reveal to a decoded datagram. `data` is the UDP payload or ESP packet.
+    fn apply(
+        &mut self,
+        mut content: Content,
+        data: &[u8],
+        src: Option<IpAddr>,
+        dst: Option<IpAddr>,
+    ) -> Content {
+        match &mut content {
             Content::Ike {
                 parsed,
                 raw,
                 decryption,
                 ..
-            },
-        ) = (decryptor.as_deref_mut(), &mut content)
-        {
-            *decryption = d.decrypt(&parsed.message, raw);
+            } => {
+                if let Some(d) = &mut self.ike {
+                    *decryption = d.decrypt(&parsed.message, raw);
+                }
+            }
+            Content::Esp {
+                header, decryption, ..
+            } => {
+                if let Some(d) = &mut self.esp {
+                    *decryption = Some(d.decrypt(data, header.spi, src, dst));
+                }
+            }
+            Content::NatKeepalive | Content::Error { .. } => {}
         }
         content
-    };
+    }
+}
+
+fn read_table<T, E: std::fmt::Display>(
+    path: &std::path::Path,
+    parse: fn(&str) -> Result<Vec<T>, E>,
+) -> Result<Vec<T>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    parse(&text).map_err(|e| e.to_string())
+}
+
+/// Decodes a capture or a raw IKE message.
+pub fn decode_bytes(
+    bytes: &[u8],
+    ports: &Ports,
+    keys: &mut Decryptors,
+) -> Result<Decoded, capture::CaptureError> {
     if !capture::is_capture(bytes) {
-        let content = decrypt(decode_ike(bytes, false));
+        let content = keys.apply(decode_ike(bytes, false), bytes, None, None);
         let record = Record {
             frame: 1,
             src: None,
@@ -206,10 +252,14 @@ pub fn decode_bytes(
                 } else {
                     decode_ike(&data, false)
                 };
-                (Some(src), Some(dst), decrypt(content))
+                (
+                    Some(src),
+                    Some(dst),
+                    keys.apply(content, &data, Some(src.ip()), Some(dst.ip())),
+                )
             }
             FramePayload::Esp { src, dst, data } => {
-                let content = decode_esp(&data, false);
+                let content = keys.apply(decode_esp(&data, false), &data, Some(src), Some(dst));
                 (
                     Some(SocketAddr::new(src, 0)),
                     Some(SocketAddr::new(dst, 0)),
@@ -310,6 +360,7 @@ fn decode_esp(data: &[u8], encapsulated: bool) -> Content {
             header: EspHeader::parse(&p),
             length: data.len(),
             encapsulated,
+            decryption: None,
         },
         Err(e) => Content::Error {
             kind: "esp",

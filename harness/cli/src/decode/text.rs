@@ -6,6 +6,7 @@ use ikelab_wire::payload::{AttributeValue, TrafficSelector};
 use ikelab_wire::{Payload, PayloadBody};
 
 use super::decrypt::Decryption;
+use super::esp::EspDecryption;
 use super::{Content, Record};
 
 pub fn render(records: &[Record]) -> String {
@@ -110,6 +111,7 @@ fn record(out: &mut String, r: &Record) {
             header,
             length,
             encapsulated,
+            decryption,
         } => {
             let _ = writeln!(
                 out,
@@ -118,6 +120,15 @@ fn record(out: &mut String, r: &Record) {
                 header.spi,
                 header.sequence_number
             );
+            match decryption {
+                Some(EspDecryption::Inner { summary, .. }) => {
+                    let _ = writeln!(out, "    decrypted, ICV verified: {summary}");
+                }
+                Some(EspDecryption::Failed(reason)) => {
+                    let _ = writeln!(out, "    NOT decrypted: {reason}");
+                }
+                None => {}
+            }
         }
         Content::NatKeepalive => {
             let _ = writeln!(out, "NAT-keepalive");

@@ -1,0 +1,70 @@
+//! Optional protocol features a policy turns on, and what it sends to announce them.
+
+use ikelab_wire::iana::HashAlgorithm;
+use serde::{Deserialize, Serialize};
+
+use crate::registry;
+use crate::secret::Secret;
+
+/// Feature flags. Defaults: fragmentation, INITIAL_CONTACT and RFC 7427 signature hashes on;
+/// MOBIKE, redirect and PPK off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Features {
+    /// IKE fragmentation (RFC 7383): send IKEV2_FRAGMENTATION_SUPPORTED.
+    pub fragmentation: bool,
+    /// Largest IKE datagram before fragmenting (IP and UDP headers included).
+    pub fragment_size: u16,
+    /// MOBIKE (RFC 4555): send MOBIKE_SUPPORTED in IKE_AUTH.
+    pub mobike: bool,
+    /// Redirect (RFC 5685): send REDIRECT_SUPPORTED and follow redirects (Apple's
+    /// `DisableRedirect` turns this off).
+    pub redirect: bool,
+    /// Send INITIAL_CONTACT in the first IKE_AUTH (RFC 7296 §2.4).
+    pub initial_contact: bool,
+    /// Hashes announced in SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4); empty: not sent.
+    #[serde(with = "registry::list")]
+    pub signature_hash_algorithms: Vec<HashAlgorithm>,
+    /// Post-quantum preshared key (RFC 8784).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ppk: Option<Ppk>,
+    /// Send ESP_TFC_PADDING_NOT_SUPPORTED in IKE_AUTH (RFC 7296 §3.10.1), as iOS does.
+    pub esp_tfc_padding_not_supported: bool,
+    /// Send NON_FIRST_FRAGMENTS_ALSO in IKE_AUTH (RFC 7296 §3.10.1), as iOS does.
+    pub non_first_fragments_also: bool,
+    /// Send EAP_ONLY_AUTHENTICATION (RFC 5998) when authenticating with EAP.
+    pub eap_only: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            fragmentation: true,
+            fragment_size: 1280,
+            mobike: false,
+            redirect: false,
+            initial_contact: true,
+            signature_hash_algorithms: vec![
+                HashAlgorithm::SHA2_256,
+                HashAlgorithm::SHA2_384,
+                HashAlgorithm::SHA2_512,
+            ],
+            ppk: None,
+            esp_tfc_padding_not_supported: false,
+            non_first_fragments_also: false,
+            eap_only: false,
+        }
+    }
+}
+
+/// A post-quantum preshared key (RFC 8784; Apple's `PPK`, `PPKIdentifier`, `PPKMandatory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ppk {
+    /// PPK_ID (sent as an opaque PPK_ID, type 1).
+    pub id: String,
+    pub secret: Secret,
+    /// Fail rather than fall back to an SA without the PPK.
+    #[serde(default)]
+    pub mandatory: bool,
+}
