@@ -10,11 +10,45 @@ use ikelab_wire::payload::*;
 use ikelab_wire::{ErrorKind, Payload, PayloadBody};
 
 fn standalone(hex: &str) -> Vec<u8> {
-    let mut b = hex::decode(hex).expect("valid hex");
-    if b[0] != 0 && b.len() >= 4 {
-        b[0] = 0;
-    }
+    alone(hex::decode(hex).expect("valid hex"))
+}
+
+/// Clears the Next Payload octet so a payload taken from a chain stands alone.
+fn alone(mut b: Vec<u8>) -> Vec<u8> {
+    b[0] = 0;
     b
+}
+
+/// The first payload of type `ty` in a captured chain starting with `first`.
+fn from_chain(chain: &[u8], first: PayloadType, ty: PayloadType) -> Vec<u8> {
+    let mut offset = 0;
+    let mut next = first;
+    while next != PayloadType::NONE {
+        let len = usize::from(u16::from_be_bytes([chain[offset + 2], chain[offset + 3]]));
+        if next == ty {
+            return alone(chain[offset..offset + len].to_vec());
+        }
+        next = PayloadType(chain[offset]);
+        offset += len;
+    }
+    panic!("no {ty} payload in the chain")
+}
+
+/// strongSwan's IKE_AUTH request with certificates (RSA-2048 initiator), decrypted: IDi CERT
+/// N(INITIAL_CONTACT) CERTREQ IDr AUTH SA TSi TSr N N N (cert-cbc-modp2048, frame 3).
+const CERT_AUTH_REQUEST: &[u8] = include_bytes!("data/cert-cbc-ike-auth-request.inner");
+/// The decrypted INFORMATIONAL deleting the old CHILD_SA after a rekey (frame 13).
+const DELETE_CHILD: &[u8] = include_bytes!("data/cert-cbc-delete.inner");
+/// The first IKE_AUTH request fragment of frag-rsa4096 (frame 3, as sent: each fragment is
+/// encrypted on its own, so its outer structure is plain).
+const SKF_MESSAGE: &[u8] = include_bytes!("../../../corpora/ike_message/seed-frag-rsa4096-3.bin");
+
+fn cert_payload() -> Vec<u8> {
+    from_chain(CERT_AUTH_REQUEST, PayloadType::IDI, PayloadType::CERT)
+}
+
+fn skf_payload() -> Vec<u8> {
+    SKF_MESSAGE[28..].to_vec()
 }
 
 fn parse_one(bytes: &[u8], ty: PayloadType) -> Payload {
@@ -27,12 +61,12 @@ fn parse_one(bytes: &[u8], ty: PayloadType) -> Payload {
 
 /// Generates the six checklist tests for one captured payload.
 macro_rules! checklist {
-    ($name:ident, $ty:expr, $hex:expr, $repr:expr, |$p:ident| $deconstruct:block) => {
+    ($name:ident, $ty:expr, $bytes:expr, $repr:expr, |$p:ident| $deconstruct:block) => {
         mod $name {
             use super::*;
 
             fn bytes() -> Vec<u8> {
-                standalone($hex)
+                $bytes
             }
 
             fn repr() -> Payload {
@@ -90,7 +124,7 @@ macro_rules! checklist {
 checklist!(
     sa_ike,
     PayloadType::SA,
-    "2200002800000024010100030300000c01000014800e010003000008020000060000000804000014",
+    standalone("2200002800000024010100030300000c01000014800e010003000008020000060000000804000014"),
     PayloadBody::Sa(SaPayload {
         proposals: vec![Proposal {
             reserved: 0,
@@ -121,9 +155,7 @@ checklist!(
 checklist!(
     sa_esp,
     PayloadType::SA,
-    "2c00002400000020010304 02a4621367 0300000c01000014800e010000000008050000 00"
-        .replace(' ', "")
-        .as_str(),
+    standalone("2c0000240000002001030402a46213670300000c01000014800e01000000000805000000"),
     PayloadBody::Sa(SaPayload {
         proposals: vec![Proposal {
             reserved: 0,
@@ -150,7 +182,7 @@ const KE_DATA: &str = "331de44f4ab0f176726f118c84e41580447ed002a4aee09d8405ed777
 checklist!(
     ke,
     PayloadType::KE,
-    &format!("28000068{}{}", "00140000", KE_DATA),
+    standalone(&format!("28000068{}{}", "00140000", KE_DATA)),
     PayloadBody::Ke(KePayload {
         group: KeMethod::ECP_384,
         reserved: 0,
@@ -168,7 +200,7 @@ checklist!(
 checklist!(
     nonce,
     PayloadType::NONCE,
-    "29000024cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95",
+    standalone("29000024cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95"),
     PayloadBody::Nonce(
         hex::decode("cb65abda89d4eaa10b2a18307bfc8635157ac43f15f64e39c4ee60d82b282f95").unwrap()
     ),
@@ -183,7 +215,7 @@ checklist!(
 checklist!(
     notify_nat_detection,
     PayloadType::NOTIFY,
-    "2900001c00004004ab7825e008c8808c896b9268b4c5dadb50e3225c",
+    standalone("2900001c00004004ab7825e008c8808c896b9268b4c5dadb50e3225c"),
     PayloadBody::Notify(NotifyPayload::new(
         NotifyType::NAT_DETECTION_SOURCE_IP,
         hex::decode("ab7825e008c8808c896b9268b4c5dadb50e3225c").unwrap()
@@ -200,7 +232,7 @@ checklist!(
 checklist!(
     notify_signature_hash_algorithms,
     PayloadType::NOTIFY,
-    "290000100000402f0002000300040005",
+    standalone("290000100000402f0002000300040005"),
     PayloadBody::Notify(NotifyPayload::new(
         NotifyType::SIGNATURE_HASH_ALGORITHMS,
         vec![0, 2, 0, 3, 0, 4, 0, 5]
@@ -225,7 +257,7 @@ checklist!(
 checklist!(
     certreq,
     PayloadType::CERTREQ,
-    "29000019044180e1b3d1ea861d7b4eb4ec261d7e0c84c4b1ce",
+    standalone("29000019044180e1b3d1ea861d7b4eb4ec261d7e0c84c4b1ce"),
     PayloadBody::CertReq(CertPayload {
         encoding: CertEncoding::X509_SIGNATURE,
         data: hex::decode("4180e1b3d1ea861d7b4eb4ec261d7e0c84c4b1ce").unwrap()
@@ -242,7 +274,7 @@ checklist!(
 checklist!(
     id_initiator,
     PayloadType::IDI,
-    "2900001c03000000696e69742d70736b40696b6c2e6578616d706c65",
+    standalone("2900001c03000000696e69742d70736b40696b6c2e6578616d706c65"),
     PayloadBody::IdInitiator(IdPayload::new(
         IdType::RFC822_ADDR,
         b"init-psk@ikl.example".to_vec()
@@ -261,7 +293,7 @@ const AUTH_DATA: &str = "94e165d4ad8dd7954709122c28a8d7186d4cd3b8a5eb3740c70f8b3
 checklist!(
     auth_psk,
     PayloadType::AUTH,
-    &format!("21000038{}{}", "02000000", AUTH_DATA),
+    standalone(&format!("21000038{}{}", "02000000", AUTH_DATA)),
     PayloadBody::Auth(AuthPayload {
         method: AuthMethod::SHARED_KEY_MIC,
         reserved: [0; 3],
@@ -279,7 +311,7 @@ checklist!(
 checklist!(
     ts_initiator,
     PayloadType::TSI,
-    "2d00001801000000070000100000ffffcb007101cb007101",
+    standalone("2d00001801000000070000100000ffffcb007101cb007101"),
     PayloadBody::TsInitiator(TsPayload {
         reserved: [0; 3],
         selectors: vec![TrafficSelector::AddressRange(AddressRange {
@@ -305,7 +337,7 @@ checklist!(
 checklist!(
     notify_initial_contact,
     PayloadType::NOTIFY,
-    "2600000800004000",
+    standalone("2600000800004000"),
     PayloadBody::Notify(NotifyPayload::new(NotifyType::INITIAL_CONTACT, vec![])),
     |p| {
         let PayloadBody::Notify(n) = &p.body else {
@@ -333,3 +365,64 @@ fn sk_payload_ends_the_chain_and_keeps_its_first_inner_type() {
         assert!(Payload::parse_chain(PayloadType::SK, &bytes[..len], 0).is_err());
     }
 }
+
+checklist!(
+    cert_x509,
+    PayloadType::CERT,
+    cert_payload(),
+    PayloadBody::Cert(CertPayload {
+        encoding: CertEncoding::X509_SIGNATURE,
+        data: cert_payload()[5..].to_vec()
+    }),
+    |p| {
+        let PayloadBody::Cert(c) = &p.body else {
+            panic!("not CERT")
+        };
+        assert_eq!(c.encoding, CertEncoding::X509_SIGNATURE);
+        assert_eq!(c.data[0], 0x30, "a DER SEQUENCE");
+        assert!(c.data.len() > 400, "an RSA-2048 key signed by the ECDSA test CA");
+    }
+);
+
+checklist!(
+    delete_child_sa,
+    PayloadType::DELETE,
+    DELETE_CHILD.to_vec(),
+    PayloadBody::Delete(DeletePayload {
+        protocol: ProtocolId::ESP,
+        spi_size: 4,
+        spis: vec![vec![0xf8, 0x23, 0x7b, 0x3d]]
+    }),
+    |p| {
+        let PayloadBody::Delete(d) = &p.body else {
+            panic!("not Delete")
+        };
+        assert_eq!(
+            (d.protocol, d.spi_size, d.spis.len()),
+            (ProtocolId::ESP, 4, 1)
+        );
+    }
+);
+
+checklist!(
+    skf_first_fragment,
+    PayloadType::SKF,
+    skf_payload(),
+    PayloadBody::Skf(SkfPayload {
+        first_payload: PayloadType::IDI,
+        fragment_number: 1,
+        total_fragments: 5,
+        body: skf_payload()[8..].to_vec(),
+    }),
+    |p| {
+        let PayloadBody::Skf(f) = &p.body else {
+            panic!("not SKF")
+        };
+        assert_eq!((f.fragment_number, f.total_fragments), (1, 5));
+        assert_eq!(
+            f.first_payload,
+            PayloadType::IDI,
+            "fragment 1 names the first inner payload"
+        );
+    }
+);
