@@ -20,7 +20,7 @@ export IKL_RUN
 trap ikl_cleanup EXIT
 trap 'exit 130' INT TERM
 
-TOPOLOGY=direct PKI= FORMAT=pcapng
+TOPOLOGY=direct PKI= FORMAT=pcapng PLUGINS=
 # shellcheck source=/dev/null
 . "$SC/scenario.sh"
 

@@ -142,6 +142,7 @@ ikl_pki() {
 
 # ikl_charon_start NAME NETNS SWANCTL_CONF RUNDIR [PKIDIR OWN] [EXTRA_CHARON_SETTINGS_FILE]
 # One charon-systemd in NETNS with kernel-libipsec and a filelog (ike/chd/enc = 4, knl = 2).
+# $PLUGINS (set by a scenario.sh, default empty) is appended to the charon load list.
 ikl_charon_start() {
   local name=$1 ns=$2 conf=$3 run=$4 pki=${5:-} own=${6:-} extra=${7:-}
   local d=$run/$name
@@ -165,7 +166,7 @@ charon-systemd {
 charon {
   load_modular = no
   # kernel-libipsec before kernel-netlink: libipsec is the IPsec backend (userspace ESP over TUN)
-  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints curve25519 chapoly kernel-libipsec kernel-netlink socket-default vici updown
+  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints curve25519 chapoly kernel-libipsec kernel-netlink socket-default vici updown${PLUGINS:+ $PLUGINS}
   port = 500
   port_nat_t = 4500
   install_virtual_ip = no
@@ -177,6 +178,10 @@ charon {
     }
     vici {
       socket = unix://$d/charon.vici
+    }
+    # only used if a scenario loads resolve (DNS from a CP reply): never touch /etc/resolv.conf
+    resolve {
+      file = $d/resolv.conf
     }
   }
   filelog {

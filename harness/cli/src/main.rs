@@ -4,8 +4,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod connect_cmd;
 mod decode;
 mod profile_cmd;
+mod serve_cmd;
 
 /// IKEv2/ESP conformance, interop and fuzzing harness.
 #[derive(Debug, Parser)]
@@ -21,6 +23,10 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Check Apple .mobileconfig VPN profiles.
     Profile(profile_cmd::ProfileArgs),
+    /// Run the reference initiator: establish an IKE SA and its first CHILD_SA.
+    Connect(connect_cmd::ConnectArgs),
+    /// Run the reference responder.
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,5 +34,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::run(args),
         Command::Profile(args) => profile_cmd::run(args),
+        Command::Connect(args) => connect_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
     }
 }

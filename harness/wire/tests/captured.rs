@@ -43,6 +43,33 @@ const DELETE_CHILD: &[u8] = include_bytes!("data/cert-cbc-delete.inner");
 /// encrypted on its own, so its outer structure is plain).
 const SKF_MESSAGE: &[u8] = include_bytes!("../../../corpora/ike_message/seed-frag-rsa4096-3.bin");
 
+/// EAP-MSCHAPv2 + virtual IP (eap-mschapv2-vip): the first IKE_AUTH request, decrypted (IDi,
+/// N(INITIAL_CONTACT), CERTREQ, CP(CFG_REQUEST), SA, TSi, TSr, notifies; no AUTH: EAP follows).
+const EAP_AUTH_REQUEST: &[u8] = include_bytes!("data/eap-ike-auth-request-1.inner");
+/// The EAP Response/Identity (frame 5), decrypted.
+const EAP_RESPONSE_IDENTITY: &[u8] = include_bytes!("data/eap-response-identity.inner");
+/// The last IKE_AUTH response (frame 12), decrypted: AUTH, CP(CFG_REPLY), SA, TSi, TSr.
+const EAP_AUTH_LAST_RESPONSE: &[u8] = include_bytes!("data/eap-ike-auth-response-last.inner");
+/// IKE_SA_INIT request with strongSwan's Vendor ID (frame 1, as sent).
+const VENDOR_MESSAGE: &[u8] =
+    include_bytes!("../../../corpora/ike_message/seed-eap-mschapv2-vip-1.bin");
+
+fn cp_request() -> Vec<u8> {
+    from_chain(EAP_AUTH_REQUEST, PayloadType::IDI, PayloadType::CP)
+}
+
+fn cp_reply() -> Vec<u8> {
+    from_chain(EAP_AUTH_LAST_RESPONSE, PayloadType::AUTH, PayloadType::CP)
+}
+
+fn vendor_id() -> Vec<u8> {
+    from_chain(
+        &VENDOR_MESSAGE[28..],
+        PayloadType::SA,
+        PayloadType::VENDOR_ID,
+    )
+}
+
 fn cert_payload() -> Vec<u8> {
     from_chain(CERT_AUTH_REQUEST, PayloadType::IDI, PayloadType::CERT)
 }
@@ -380,7 +407,10 @@ checklist!(
         };
         assert_eq!(c.encoding, CertEncoding::X509_SIGNATURE);
         assert_eq!(c.data[0], 0x30, "a DER SEQUENCE");
-        assert!(c.data.len() > 400, "an RSA-2048 key signed by the ECDSA test CA");
+        assert!(
+            c.data.len() > 400,
+            "an RSA-2048 key signed by the ECDSA test CA"
+        );
     }
 );
 
@@ -424,5 +454,105 @@ checklist!(
             PayloadType::IDI,
             "fragment 1 names the first inner payload"
         );
+    }
+);
+
+checklist!(
+    cp_request,
+    PayloadType::CP,
+    cp_request(),
+    PayloadBody::Cp(CpPayload {
+        cfg_type: CfgType::REQUEST,
+        reserved: [0; 3],
+        attributes: [
+            CpAttributeType::INTERNAL_IP4_ADDRESS,
+            CpAttributeType::INTERNAL_IP6_ADDRESS,
+            CpAttributeType::INTERNAL_IP4_DNS,
+            CpAttributeType::INTERNAL_IP6_DNS,
+        ]
+        .into_iter()
+        .map(|t| CpAttribute::new(t, vec![]))
+        .collect(),
+    }),
+    |p| {
+        let PayloadBody::Cp(cp) = &p.body else {
+            panic!("not CP")
+        };
+        assert_eq!(cp.cfg_type, CfgType::REQUEST);
+        assert!(
+            cp.attributes.iter().all(|a| a.value.is_empty()),
+            "requests carry empty values"
+        );
+    }
+);
+
+checklist!(
+    cp_reply,
+    PayloadType::CP,
+    cp_reply(),
+    PayloadBody::Cp(CpPayload {
+        cfg_type: CfgType::REPLY,
+        reserved: [0; 3],
+        attributes: vec![
+            CpAttribute::new(CpAttributeType::INTERNAL_IP4_ADDRESS, [10, 99, 0, 1]),
+            CpAttribute::new(
+                CpAttributeType::INTERNAL_IP6_ADDRESS,
+                hex::decode("fd00009900000000000000000000000140").unwrap()
+            ),
+            CpAttribute::new(CpAttributeType::INTERNAL_IP4_DNS, [10, 99, 0, 53]),
+            CpAttribute::new(
+                CpAttributeType::INTERNAL_IP6_DNS,
+                hex::decode("fd000099000000000000000000000053").unwrap()
+            ),
+        ],
+    }),
+    |p| {
+        let PayloadBody::Cp(cp) = &p.body else {
+            panic!("not CP")
+        };
+        let shown: Vec<String> = cp
+            .attributes
+            .iter()
+            .filter_map(|a| a.display_value())
+            .collect();
+        assert_eq!(
+            shown,
+            ["10.99.0.1", "fd00:99::1/64", "10.99.0.53", "fd00:99::53"]
+        );
+    }
+);
+
+checklist!(
+    eap_response_identity,
+    PayloadType::EAP,
+    EAP_RESPONSE_IDENTITY.to_vec(),
+    PayloadBody::Eap(EapPayload {
+        code: eap_code::RESPONSE,
+        identifier: 0,
+        eap_type: Some(1),
+        data: b"user@ikl.example".to_vec(),
+    }),
+    |p| {
+        let PayloadBody::Eap(e) = &p.body else {
+            panic!("not EAP")
+        };
+        assert_eq!(
+            (e.code, e.eap_type),
+            (eap_code::RESPONSE, Some(1)),
+            "Response/Identity"
+        );
+    }
+);
+
+checklist!(
+    vendor_id_strongswan,
+    PayloadType::VENDOR_ID,
+    vendor_id(),
+    PayloadBody::VendorId(hex::decode("882fe56d6fd20dbc2251613b2ebe5beb").unwrap()),
+    |p| {
+        let PayloadBody::VendorId(v) = &p.body else {
+            panic!("not Vendor ID")
+        };
+        assert_eq!(v.len(), 16, "strongSwan sends the MD5 of its name");
     }
 );

@@ -1,0 +1,408 @@
+//! `ikelab connect`: the reference initiator over UDP. Exits 0 once the IKE SA and the first
+//! CHILD_SA are up and prints the negotiated transforms. `--keylog DIR` writes Wireshark's
+//! `ikev2_decryption_table` and `esp_sa` into DIR.
+//!
+//! The policy comes from `--config FILE` (TOML, `ikelab_policy::IkePolicy`) and/or flags in the
+//! spirit of strongSwan's charon-cmd; flags override the file.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use ikelab_engine::{EndpointConfig, Event, EventKind};
+use ikelab_policy::{
+    CertSource, ChildProposal, Identity, IdentityMatch, IkePolicy, IkeProposal, KeySource,
+    LocalAuth, RemoteAuth, Secret,
+};
+use ikelab_udp::{Ports, UdpEndpoint};
+
+/// Policy flags shared by `connect` and `serve`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Policy file (TOML); flags below override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Our identity (strongSwan notation: fqdn, user@domain, IP, DN, keyid:#hex).
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// The identity the peer must have (`%any` for any).
+    #[arg(long = "remote-identity")]
+    pub remote_identity: Option<String>,
+    /// IKE proposal in strongSwan syntax, e.g. aes256gcm16-prfsha384-ecp384 (repeatable).
+    #[arg(long = "ike-proposal")]
+    pub ike_proposals: Vec<String>,
+    /// ESP proposal in strongSwan syntax, e.g. aes256gcm16 (repeatable).
+    #[arg(long = "esp-proposal")]
+    pub esp_proposals: Vec<String>,
+    /// File holding the pre-shared key (strongSwan forms: text, 0x<hex>, 0s<base64>).
+    #[arg(long = "psk-file")]
+    pub psk_file: Option<PathBuf>,
+    /// Our certificate (PEM or DER).
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Our private key (PKCS#8 PEM).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// CA certificate the peer's certificate must chain to (repeatable).
+    #[arg(long)]
+    pub cacert: Vec<PathBuf>,
+    /// Write Wireshark key tables (`ikev2_decryption_table`, `esp_sa`) into this directory.
+    #[arg(long)]
+    pub keylog: Option<PathBuf>,
+    /// Local IKE port.
+    #[arg(long, default_value_t = 500)]
+    pub port: u16,
+    /// Local NAT-T port.
+    #[arg(long = "nat-t-port", default_value_t = 4500)]
+    pub nat_t_port: u16,
+    /// The peer's NAT-T port (where an initiator moves when a NAT is detected).
+    #[arg(long = "peer-nat-t-port", default_value_t = 4500)]
+    pub peer_nat_t_port: u16,
+    /// Print every IKE message sent and received.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The responder: ADDR or ADDR:PORT (port 500 by default).
+    #[arg(long)]
+    pub host: String,
+    /// Local address to bind (default: all).
+    #[arg(long)]
+    pub local: Option<IpAddr>,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// A failure to start: bad input (exit 2).
+pub struct UsageError(pub String);
+
+fn read(path: &Path) -> Result<String, UsageError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Builds the policy from the file and the flags.
+pub fn build_policy(a: &PolicyArgs) -> Result<IkePolicy, UsageError> {
+    let flag_auth = flag_auth(a)?;
+    let mut policy = match (&a.config, flag_auth) {
+        (Some(path), auth) => {
+            let text = read(path)?;
+            let mut p = IkePolicy::from_toml(&path.display().to_string(), &text)
+                .map_err(|e| UsageError(e.to_string()))?;
+            let base = path.parent().unwrap_or(Path::new("."));
+            p.load_files(base).map_err(|e| UsageError(e.to_string()))?;
+            if let Some((local, remote)) = auth {
+                p.local.auth = local;
+                p.remote.auth = remote;
+            }
+            p
+        }
+        (None, Some((local, remote))) => IkePolicy::new(
+            ikelab_policy::Local {
+                id: None,
+                auth: local,
+            },
+            ikelab_policy::Remote {
+                id: IdentityMatch::Any,
+                auth: remote,
+            },
+        ),
+        (None, None) => {
+            return Err(UsageError(
+                "no authentication: give --config, --psk-file, or --cert/--key with --cacert"
+                    .into(),
+            ))
+        }
+    };
+    if let Some(id) = &a.identity {
+        policy.local.id = Some(
+            id.parse::<Identity>()
+                .map_err(|e| UsageError(format!("--identity: {e}")))?,
+        );
+    }
+    if let Some(id) = &a.remote_identity {
+        policy.remote.id = id
+            .parse()
+            .map_err(|e| UsageError(format!("--remote-identity: {e}")))?;
+    }
+    if !a.ike_proposals.is_empty() {
+        policy.ike_proposals = a
+            .ike_proposals
+            .iter()
+            .map(|s| IkeProposal::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| UsageError(format!("--ike-proposal: {e}")))?;
+    }
+    if !a.esp_proposals.is_empty() {
+        let esp: Vec<ChildProposal> = a
+            .esp_proposals
+            .iter()
+            .map(|s| ChildProposal::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| UsageError(format!("--esp-proposal: {e}")))?;
+        match policy.children.first_mut() {
+            Some(c) => c.proposals = esp,
+            None => policy.children.push(ikelab_policy::ChildPolicy {
+                proposals: esp,
+                ..Default::default()
+            }),
+        }
+    }
+    policy.validate().map_err(|e| UsageError(e.to_string()))?;
+    Ok(policy)
+}
+
+/// Authentication from flags: PSK, or certificate and key with CA certificates.
+fn flag_auth(a: &PolicyArgs) -> Result<Option<(LocalAuth, RemoteAuth)>, UsageError> {
+    let remote_pubkey = |a: &PolicyArgs| -> Result<RemoteAuth, UsageError> {
+        let mut anchors = Vec::new();
+        for p in &a.cacert {
+            let mut c = CertSource::File(p.clone());
+            c.load(Path::new("."))
+                .map_err(|e| UsageError(e.to_string()))?;
+            anchors.push(c);
+        }
+        Ok(RemoteAuth::Pubkey {
+            trust_anchors: anchors,
+            allow_legacy_methods: true,
+        })
+    };
+    if let Some(path) = &a.psk_file {
+        let text = read(path)?;
+        let secret = Secret::parse(text.trim_end_matches(['\n', '\r']))
+            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        let remote = if a.cacert.is_empty() {
+            RemoteAuth::Psk {
+                secret: secret.clone(),
+            }
+        } else {
+            remote_pubkey(a)?
+        };
+        return Ok(Some((LocalAuth::Psk { secret }, remote)));
+    }
+    match (&a.cert, &a.key) {
+        (Some(cert), Some(key)) => {
+            let mut certificate = CertSource::File(cert.clone());
+            certificate
+                .load(Path::new("."))
+                .map_err(|e| UsageError(e.to_string()))?;
+            let mut private_key = KeySource::File(key.clone());
+            private_key
+                .load(Path::new("."))
+                .map_err(|e| UsageError(e.to_string()))?;
+            if a.cacert.is_empty() {
+                return Err(UsageError("--cert needs --cacert (or a --config)".into()));
+            }
+            let local = LocalAuth::Pubkey {
+                certificate,
+                chain: Vec::new(),
+                private_key,
+                signature: Default::default(),
+            };
+            Ok(Some((local, remote_pubkey(a)?)))
+        }
+        (None, None) => Ok(None),
+        _ => Err(UsageError("--cert and --key go together".into())),
+    }
+}
+
+/// Endpoint configuration for the CLI: the real provider, the system RNG.
+pub fn endpoint_config(a: &PolicyArgs) -> (EndpointConfig, Ports) {
+    let mut c = EndpointConfig::new(
+        &ikelab_crypto::DEFAULT,
+        Arc::new(ikelab_crypto::rng::SystemRandom),
+    );
+    c.trace_messages = a.verbose;
+    c.keylog = a.keylog.is_some();
+    let ports = Ports {
+        ike: a.port,
+        nat_t: a.nat_t_port,
+        peer_nat_t: a.peer_nat_t_port,
+    };
+    (c, ports)
+}
+
+/// Parses ADDR or ADDR:PORT.
+pub fn parse_addr(s: &str, default_port: u16) -> Result<SocketAddr, UsageError> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    s.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, default_port))
+        .map_err(|_| UsageError(format!("{s:?} is not ADDR or ADDR:PORT")))
+}
+
+/// Appends key-table lines for `event` under `dir`, creating the files as needed.
+pub fn write_keylog(dir: &Path, event: &Event) -> std::io::Result<()> {
+    let (file, lines) = match &event.kind {
+        EventKind::IkeKeys(k) => (
+            "ikev2_decryption_table",
+            k.wireshark_line().into_iter().collect(),
+        ),
+        EventKind::ChildSaInstalled(c) => ("esp_sa", c.wireshark_lines()),
+        _ => return Ok(()),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(file))?;
+    for l in lines {
+        writeln!(f, "{l}")?;
+    }
+    Ok(())
+}
+
+/// One line per event for people (no secrets).
+pub fn describe(event: &Event) -> Option<String> {
+    let sa = event.sa.map_or("-".to_owned(), |h| h.0.to_string());
+    Some(match &event.kind {
+        EventKind::IkeSaEstablished(i) => format!(
+            "[{sa}] IKE_SA established {} <-> {}: {} (SPIs {:016x}_i {:016x}_r, {} <-> {}{})",
+            i.local_id,
+            i.remote_id,
+            i.transforms,
+            i.spi_i,
+            i.spi_r,
+            i.local,
+            i.remote,
+            if i.nat_detected.any() { ", NAT-T" } else { "" }
+        ),
+        EventKind::ChildSaInstalled(c) => format!(
+            "[{sa}] CHILD_SA {} installed: {} (SPIs {:08x}_i {:08x}_o, {:?} === {:?})",
+            c.name,
+            c.transforms,
+            c.spi_in,
+            c.spi_out,
+            c.local_ts
+                .iter()
+                .map(|t| format!("{}-{}", t.start_address, t.end_address))
+                .collect::<Vec<_>>(),
+            c.remote_ts
+                .iter()
+                .map(|t| format!("{}-{}", t.start_address, t.end_address))
+                .collect::<Vec<_>>(),
+        ),
+        EventKind::ChildSaFailed { notify } => format!("[{sa}] CHILD_SA failed: {notify}"),
+        EventKind::ConfigAssigned { addresses, dns } => {
+            format!("[{sa}] configuration: addresses {addresses:?}, DNS {dns:?}")
+        }
+        EventKind::ChildSaDeleted { spi_in, .. } => {
+            format!("[{sa}] CHILD_SA {spi_in:08x}_i deleted")
+        }
+        EventKind::Closed { reason } => format!("[{sa}] IKE_SA closed: {reason:?}"),
+        EventKind::Violation(v) => format!("[{sa}] peer violation: {v}"),
+        EventKind::Retransmitted {
+            exchange,
+            message_id,
+            attempt,
+        } => format!("[{sa}] retransmit {exchange} #{message_id} (attempt {attempt})"),
+        EventKind::Message(m) => format!(
+            "[{sa}] {:?} {} {}#{} {:?} notifies {:?}",
+            m.direction,
+            m.exchange,
+            if m.response { "response " } else { "request " },
+            m.message_id,
+            m.payloads,
+            m.notifies
+        ),
+        EventKind::IkeKeys(_) => return None,
+    })
+}
+
+pub fn run(args: ConnectArgs) -> ExitCode {
+    let policy = match build_policy(&args.policy) {
+        Ok(p) => Arc::new(p),
+        Err(UsageError(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let remote = match parse_addr(&args.host, 500) {
+        Ok(a) => a,
+        Err(UsageError(e)) => {
+            eprintln!("error: --host: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: tokio runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rt.block_on(connect(args, policy, remote))
+}
+
+async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) -> ExitCode {
+    let a = &args.policy;
+    let (config, ports) = endpoint_config(a);
+    let bind = args.local.unwrap_or(if remote.is_ipv4() {
+        IpAddr::from([0, 0, 0, 0])
+    } else {
+        IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED)
+    });
+    let mut ep = match UdpEndpoint::bind(config, bind, ports).await {
+        Ok(ep) => ep,
+        Err(e) => {
+            eprintln!(
+                "error: binding {bind} ports {}/{}: {e}",
+                ports.ike, ports.nat_t
+            );
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = ep.connect(policy, remote) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let run = async {
+        let mut ike_up = false;
+        loop {
+            let event = match ep.next_event().await {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: socket: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Some(dir) = &a.keylog {
+                if let Err(e) = write_keylog(dir, &event) {
+                    eprintln!("error: key log {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
+            }
+            if let Some(line) = describe(&event) {
+                println!("{line}");
+            }
+            match event.kind {
+                EventKind::IkeSaEstablished(_) => ike_up = true,
+                EventKind::ChildSaInstalled(_) if ike_up => return ExitCode::SUCCESS,
+                EventKind::ChildSaFailed { .. } | EventKind::Closed { .. } => {
+                    return ExitCode::FAILURE
+                }
+                _ => {}
+            }
+        }
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(args.timeout), run).await {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("error: no IKE_SA and CHILD_SA within {} s", args.timeout);
+            ExitCode::FAILURE
+        }
+    }
+}
