@@ -1,0 +1,322 @@
+//! Incoming messages for an existing SA: window checks, decryption, dispatch.
+
+use std::net::SocketAddr;
+
+use ikelab_crypto::sk::SkError;
+use ikelab_wire::iana::{ExchangeType, NotifyType};
+use ikelab_wire::payload::{Payload, PayloadBody};
+use ikelab_wire::{Finding, Message, Parsed};
+
+use super::exchange::{Purpose, RequestCheck};
+use super::{notify, unsupported_critical, Ctx, Followup, IkeSa, State};
+use crate::event::{CloseReason, Direction};
+use crate::violation::Violation;
+use crate::EngineError;
+
+/// Why an SK payload could not be used.
+enum OpenError {
+    NotEncrypted,
+    Fragmented,
+    Integrity,
+    Syntax(String),
+}
+
+impl IkeSa {
+    /// Handles a parsed message addressed to this SA.
+    pub(crate) fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        raw: &[u8],
+        parsed: Parsed,
+    ) -> Result<Followup, EngineError> {
+        let h = &parsed.message.header;
+        if h.flags.initiator() == self.initiator {
+            self.violation(ctx, Violation::WrongInitiatorFlag);
+            return Ok(Followup::default());
+        }
+        if h.flags.response() {
+            if !self.is_closed() {
+                self.on_response(ctx, raw, parsed)?;
+            }
+            return Ok(Followup::default());
+        }
+        self.on_request(ctx, local, remote, raw, parsed)
+    }
+
+    fn on_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        raw: &[u8],
+        parsed: Parsed,
+    ) -> Result<Followup, EngineError> {
+        let msg = &parsed.message;
+        let h = &msg.header;
+        match self.xchg.check_request(h.message_id) {
+            RequestCheck::Retransmitted => {
+                self.trace(
+                    ctx,
+                    Direction::Received,
+                    h,
+                    false,
+                    &[],
+                    true,
+                    parsed.findings,
+                    raw.len(),
+                );
+                self.resend_cached(ctx);
+                return Ok(Followup::default());
+            }
+            RequestCheck::OutOfWindow { expected } => {
+                self.violation(
+                    ctx,
+                    Violation::MessageIdOutsideWindow {
+                        received: h.message_id,
+                        expected,
+                    },
+                );
+                return Ok(Followup::default());
+            }
+            RequestCheck::New if self.is_closed() => return Ok(Followup::default()),
+            RequestCheck::New => {}
+        }
+        let exchange = h.exchange_type;
+        if exchange == ExchangeType::IKE_SA_INIT {
+            let state = self.state.name();
+            self.violation(ctx, Violation::UnexpectedExchange { exchange, state });
+            return Ok(Followup::default());
+        }
+        let (inner, findings) = match self.decrypt(raw, msg) {
+            Ok(x) => x,
+            Err(e) => return self.request_undecryptable(ctx, h.message_id, exchange, e),
+        };
+        let mut all_findings = parsed.findings;
+        all_findings.extend(findings);
+        self.trace(
+            ctx,
+            Direction::Received,
+            h,
+            true,
+            &inner,
+            false,
+            all_findings,
+            raw.len(),
+        );
+        self.last_heard = ctx.now;
+        // Answer where the authenticated request came from: the initiator may have moved to
+        // the NAT-T port (§2.23) or its NAT mapping may have changed.
+        self.path.local = local;
+        self.path.remote = remote;
+        self.path.encap = local.port() == ctx.config.nat_t_port;
+        if let Some(t) = unsupported_critical(&inner) {
+            self.violation(
+                ctx,
+                Violation::UnsupportedCriticalPayload { payload_type: t },
+            );
+            self.respond(
+                ctx,
+                exchange,
+                h.message_id,
+                vec![notify(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, vec![t.0])],
+            )?;
+            if self.is_half_open() {
+                self.close(
+                    ctx,
+                    CloseReason::LocalError(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD),
+                );
+            }
+            return Ok(Followup::default());
+        }
+        match (exchange, &self.state) {
+            (ExchangeType::IKE_AUTH, State::ExpectAuthRequest) => {
+                self.on_auth_request(ctx, h.message_id, &inner)
+            }
+            (ExchangeType::INFORMATIONAL, _) => self.on_info_request(ctx, h.message_id, &inner),
+            (ExchangeType::CREATE_CHILD_SA, State::Established) => {
+                // Rekeying and more CHILD_SAs are issue 8's; refuse per §3.10.1.
+                self.respond(
+                    ctx,
+                    exchange,
+                    h.message_id,
+                    vec![notify(NotifyType::NO_ADDITIONAL_SAS, Vec::new())],
+                )?;
+                Ok(Followup::default())
+            }
+            _ => {
+                let state = self.state.name();
+                self.violation(ctx, Violation::UnexpectedExchange { exchange, state });
+                Ok(Followup::default())
+            }
+        }
+    }
+
+    /// A request whose SK payload is missing, forged or malformed.
+    fn request_undecryptable(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        message_id: u32,
+        exchange: ExchangeType,
+        e: OpenError,
+    ) -> Result<Followup, EngineError> {
+        match e {
+            OpenError::NotEncrypted => self.violation(ctx, Violation::NotEncrypted { exchange }),
+            OpenError::Integrity => self.violation(ctx, Violation::IntegrityCheckFailed),
+            OpenError::Fragmented => self.violation(
+                ctx,
+                Violation::Malformed {
+                    error: "IKE fragments (SKF, RFC 7383) are not reassembled yet".into(),
+                },
+            ),
+            OpenError::Syntax(error) => {
+                // Authenticated but malformed: §2.21.2 INVALID_SYNTAX, and an IKE_AUTH
+                // failure ends the half-open SA.
+                self.violation(ctx, Violation::Malformed { error });
+                self.respond(
+                    ctx,
+                    exchange,
+                    message_id,
+                    vec![notify(NotifyType::INVALID_SYNTAX, Vec::new())],
+                )?;
+                if self.is_half_open() {
+                    self.close(ctx, CloseReason::LocalError(NotifyType::INVALID_SYNTAX));
+                }
+            }
+        }
+        Ok(Followup::default())
+    }
+
+    fn on_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        raw: &[u8],
+        parsed: Parsed,
+    ) -> Result<(), EngineError> {
+        let msg = &parsed.message;
+        let h = &msg.header;
+        if !self.xchg.matches_outstanding(h.message_id) {
+            if !self.xchg.is_old_response(h.message_id) {
+                self.violation(
+                    ctx,
+                    Violation::UnexpectedResponse {
+                        message_id: h.message_id,
+                    },
+                );
+            }
+            return Ok(());
+        }
+        let Some(expected) = self.xchg.outstanding.as_ref().map(|o| o.exchange) else {
+            return Ok(());
+        };
+        if expected != h.exchange_type {
+            self.violation(
+                ctx,
+                Violation::ResponseMismatch {
+                    reason: format!("{} response to our {expected} request", h.exchange_type),
+                },
+            );
+            return Ok(());
+        }
+        if expected == ExchangeType::IKE_SA_INIT {
+            self.trace(
+                ctx,
+                Direction::Received,
+                h,
+                false,
+                &msg.payloads,
+                false,
+                parsed.findings.clone(),
+                raw.len(),
+            );
+            self.xchg.outstanding = None;
+            self.last_heard = ctx.now;
+            return self.on_init_response(ctx, raw, msg);
+        }
+        let (inner, findings) = match self.decrypt(raw, msg) {
+            Ok(x) => x,
+            Err(OpenError::Syntax(error)) => {
+                // Authentic but unusable: the exchange failed.
+                self.violation(
+                    ctx,
+                    Violation::Malformed {
+                        error: error.clone(),
+                    },
+                );
+                self.xchg.outstanding = None;
+                if matches!(self.state, State::ExpectAuthResponse(_)) {
+                    self.close(ctx, CloseReason::ProtocolError(error));
+                }
+                return self.pump(ctx);
+            }
+            Err(OpenError::Integrity) => {
+                self.violation(ctx, Violation::IntegrityCheckFailed);
+                return Ok(());
+            }
+            Err(OpenError::NotEncrypted | OpenError::Fragmented) => {
+                self.violation(ctx, Violation::NotEncrypted { exchange: expected });
+                return Ok(());
+            }
+        };
+        let mut all = parsed.findings;
+        all.extend(findings);
+        self.trace(
+            ctx,
+            Direction::Received,
+            h,
+            true,
+            &inner,
+            false,
+            all,
+            raw.len(),
+        );
+        self.last_heard = ctx.now;
+        let Some(done) = self.xchg.outstanding.take() else {
+            return Ok(());
+        };
+        if let Some(t) = unsupported_critical(&inner) {
+            self.violation(
+                ctx,
+                Violation::UnsupportedCriticalPayload { payload_type: t },
+            );
+            if done.purpose == Purpose::Auth {
+                self.close(
+                    ctx,
+                    CloseReason::LocalError(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD),
+                );
+            }
+            return self.pump(ctx);
+        }
+        match done.purpose {
+            Purpose::Auth => self.on_auth_response(ctx, &inner)?,
+            purpose => self.on_info_response(ctx, purpose, &inner)?,
+        }
+        self.pump(ctx)
+    }
+
+    /// Verifies and decrypts the SK payload ending `msg`, and parses the inner payloads.
+    fn decrypt(
+        &self,
+        raw: &[u8],
+        msg: &Message,
+    ) -> Result<(Vec<Payload>, Vec<Finding>), OpenError> {
+        let keys = self.keys.as_ref().ok_or(OpenError::NotEncrypted)?;
+        let sk = match msg.encrypted().map(|p| &p.body) {
+            Some(PayloadBody::Sk(sk)) => sk,
+            Some(_) => return Err(OpenError::Fragmented),
+            None => return Err(OpenError::NotEncrypted),
+        };
+        let off = msg.encrypted_body_offset().ok_or(OpenError::NotEncrypted)?;
+        // The message is what the header's Length covers; trailing datagram bytes are not.
+        let len = msg.buffer_len().min(raw.len());
+        let plain = keys.open.open(&raw[..len], off).map_err(|e| match e {
+            SkError::BadPadding { pad_len, available } => OpenError::Syntax(format!(
+                "SK padding length {pad_len} with {available} octets of plaintext"
+            )),
+            _ => OpenError::Integrity,
+        })?;
+        Payload::parse_chain(sk.first_payload, &plain, off + keys.open.iv_len())
+            .map_err(|e| OpenError::Syntax(e.to_string()))
+    }
+}

@@ -1,0 +1,209 @@
+//! ikelab UDP driver: runs an [`Endpoint`] on two UDP sockets, the IKE port (500) and the
+//! NAT-T port (4500, non-ESP marker), with tokio. The engine does the protocol; this crate only
+//! moves datagrams, maps the monotonic clock to [`Timestamp`], and hands out events.
+//!
+//! ```no_run
+//! # async fn f(policy: std::sync::Arc<ikelab_policy::IkePolicy>) -> std::io::Result<()> {
+//! use ikelab_udp::{UdpEndpoint, Ports};
+//! let config = ikelab_engine::EndpointConfig::new(
+//!     &ikelab_crypto::DEFAULT,
+//!     std::sync::Arc::new(ikelab_crypto::rng::SystemRandom),
+//! );
+//! let mut ep = UdpEndpoint::bind(config, "0.0.0.0".parse().unwrap(), Ports::STANDARD).await?;
+//! let sa = ep.connect(policy, "192.0.2.1:500".parse().unwrap()).unwrap();
+//! while let Ok(event) = ep.next_event().await {
+//!     println!("{sa:?}: {:?}", event.kind);
+//! }
+//! # Ok(()) }
+//! ```
+#![warn(clippy::unwrap_used)]
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use ikelab_engine::{
+    ConfigError, DatagramKind, Endpoint, EndpointConfig, Event, SaHandle, Timestamp,
+};
+use ikelab_policy::IkePolicy;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
+
+/// Local ports: IKE and NAT-T, and the peer's NAT-T port an initiator moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ports {
+    pub ike: u16,
+    pub nat_t: u16,
+    pub peer_nat_t: u16,
+}
+
+impl Ports {
+    pub const STANDARD: Self = Self {
+        ike: 500,
+        nat_t: 4500,
+        peer_nat_t: 4500,
+    };
+}
+
+/// An endpoint on real sockets.
+pub struct UdpEndpoint {
+    endpoint: Endpoint,
+    ike: UdpSocket,
+    nat_t: UdpSocket,
+    ike_local: SocketAddr,
+    nat_t_local: SocketAddr,
+    epoch: Instant,
+    events: VecDeque<Event>,
+    /// ESP datagrams seen on the NAT-T port (no data plane is attached yet).
+    pub esp_ignored: u64,
+}
+
+impl UdpEndpoint {
+    /// Binds both ports on `ip` and creates the endpoint. Refuses the fuzzing null crypto
+    /// provider: this is the real-network mode.
+    pub async fn bind(mut config: EndpointConfig, ip: IpAddr, ports: Ports) -> io::Result<Self> {
+        config
+            .provider
+            .ensure_not_null()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let ike = UdpSocket::bind(SocketAddr::new(ip, ports.ike)).await?;
+        let nat_t = UdpSocket::bind(SocketAddr::new(ip, ports.nat_t)).await?;
+        let ike_local = ike.local_addr()?;
+        let nat_t_local = nat_t.local_addr()?;
+        config.nat_t_port = nat_t_local.port();
+        config.peer_nat_t_port = ports.peer_nat_t;
+        let endpoint = Endpoint::new(config)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        Ok(Self {
+            endpoint,
+            ike,
+            nat_t,
+            ike_local,
+            nat_t_local,
+            epoch: Instant::now(),
+            events: VecDeque::new(),
+            esp_ignored: 0,
+        })
+    }
+
+    /// The IKE socket's address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.ike_local
+    }
+
+    /// The NAT-T socket's address.
+    pub fn nat_t_addr(&self) -> SocketAddr {
+        self.nat_t_local
+    }
+
+    /// Engine time now.
+    pub fn now(&self) -> Timestamp {
+        let us = Instant::now()
+            .saturating_duration_since(self.epoch)
+            .as_micros();
+        Timestamp::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+    }
+
+    pub fn endpoint(&mut self) -> &mut Endpoint {
+        &mut self.endpoint
+    }
+
+    /// Starts an IKE SA to `remote`. With the socket bound to the unspecified address, the
+    /// source address the kernel would pick for `remote` is used for NAT detection.
+    pub fn connect(
+        &mut self,
+        policy: Arc<IkePolicy>,
+        remote: SocketAddr,
+    ) -> Result<SaHandle, ConfigError> {
+        let local = SocketAddr::new(
+            source_ip_for(self.ike_local.ip(), remote),
+            self.ike_local.port(),
+        );
+        let now = self.now();
+        self.endpoint.connect(now, policy, local, remote)
+    }
+
+    /// Runs I/O and timers until the engine reports an event.
+    pub async fn next_event(&mut self) -> io::Result<Event> {
+        let mut ike_buf = vec![0u8; 65536];
+        let mut nat_buf = vec![0u8; 65536];
+        loop {
+            self.flush().await?;
+            if let Some(e) = self.events.pop_front() {
+                return Ok(e);
+            }
+            let deadline = self
+                .endpoint
+                .poll_timeout()
+                .map(|t| self.epoch + std::time::Duration::from_micros(t.as_micros()));
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                r = self.ike.recv_from(&mut ike_buf) => {
+                    let (n, from) = r?;
+                    let local = self.receive_addr(self.ike_local, from);
+                    let now = self.now();
+                    self.endpoint.handle_datagram(now, local, from, &ike_buf[..n]);
+                }
+                r = self.nat_t.recv_from(&mut nat_buf) => {
+                    let (n, from) = r?;
+                    let local = self.receive_addr(self.nat_t_local, from);
+                    let now = self.now();
+                    if self.endpoint.handle_datagram(now, local, from, &nat_buf[..n]) == DatagramKind::Esp {
+                        self.esp_ignored += 1;
+                    }
+                }
+                () = sleep => {
+                    let now = self.now();
+                    self.endpoint.handle_timeout(now);
+                }
+            }
+        }
+    }
+
+    /// The local address a datagram from `from` arrived at (the socket's, with the source
+    /// address the kernel routes `from` through when bound to the unspecified address).
+    fn receive_addr(&self, socket: SocketAddr, from: SocketAddr) -> SocketAddr {
+        SocketAddr::new(source_ip_for(socket.ip(), from), socket.port())
+    }
+
+    /// Sends every queued datagram from the socket its local port names, and queues events.
+    async fn flush(&mut self) -> io::Result<()> {
+        while let Some(t) = self.endpoint.poll_transmit() {
+            let socket = if t.local.port() == self.nat_t_local.port() {
+                &self.nat_t
+            } else {
+                &self.ike
+            };
+            socket.send_to(&t.payload, t.remote).await?;
+        }
+        while let Some(e) = self.endpoint.poll_event() {
+            self.events.push_back(e);
+        }
+        Ok(())
+    }
+}
+
+/// `bound` itself, or for an unspecified address the source address the kernel picks towards
+/// `remote` (found by connecting a throwaway UDP socket; no packet is sent).
+fn source_ip_for(bound: IpAddr, remote: SocketAddr) -> IpAddr {
+    if !bound.is_unspecified() {
+        return bound;
+    }
+    let any: SocketAddr = if remote.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    std::net::UdpSocket::bind(any)
+        .and_then(|s| {
+            s.connect(remote)?;
+            s.local_addr()
+        })
+        .map_or(bound, |a| a.ip())
+}
