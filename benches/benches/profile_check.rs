@@ -8,6 +8,8 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ikelab_profile::{check_bytes, Options};
 
+/// Named corpus files: (file name, bytes).
+type Corpus = [(String, Vec<u8>)];
 fn profiles() -> Vec<(String, Vec<u8>)> {
     let opts = Options::default();
     let mut v: Vec<(String, Vec<u8>)> = ikelab_benches::corpus("profiles")
@@ -47,7 +49,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("read-only baseline", |b| b.iter(|| read_all(&p)));
     g.finish();
 
-    let rate = |f: fn(&[(String, Vec<u8>)]) -> usize| {
+    let rate = |f: fn(&Corpus) -> usize| {
         let rounds = 300;
         let start = Instant::now();
         for _ in 0..rounds {
