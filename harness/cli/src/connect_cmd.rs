@@ -16,7 +16,7 @@ use clap::Args;
 use ikelab_engine::{EndpointConfig, Event, EventKind};
 use ikelab_policy::{
     CertSource, ChildProposal, Identity, IdentityMatch, IkePolicy, IkeProposal, KeySource,
-    LocalAuth, RemoteAuth, Secret,
+    LocalAuth, RemoteAuth, Secret, TsSpec,
 };
 use ikelab_udp::{Ports, UdpEndpoint};
 
@@ -38,6 +38,12 @@ pub struct PolicyArgs {
     /// ESP proposal in strongSwan syntax, e.g. aes256gcm16 (repeatable).
     #[arg(long = "esp-proposal")]
     pub esp_proposals: Vec<String>,
+    /// Our traffic selector in strongSwan syntax, e.g. 10.0.0.0/24 or dynamic (repeatable).
+    #[arg(long = "local-ts")]
+    pub local_ts: Vec<TsSpec>,
+    /// The peer's traffic selector (repeatable).
+    #[arg(long = "remote-ts")]
+    pub remote_ts: Vec<TsSpec>,
     /// File holding the pre-shared key (strongSwan forms: text, 0x<hex>, 0s<base64>).
     #[arg(long = "psk-file")]
     pub psk_file: Option<PathBuf>,
@@ -155,6 +161,19 @@ pub fn build_policy(a: &PolicyArgs) -> Result<IkePolicy, UsageError> {
                 proposals: esp,
                 ..Default::default()
             }),
+        }
+    }
+    if !a.local_ts.is_empty() || !a.remote_ts.is_empty() {
+        if policy.children.is_empty() {
+            policy.children.push(ikelab_policy::ChildPolicy::default());
+        }
+        if let Some(c) = policy.children.first_mut() {
+            if !a.local_ts.is_empty() {
+                c.local_ts = a.local_ts.clone();
+            }
+            if !a.remote_ts.is_empty() {
+                c.remote_ts = a.remote_ts.clone();
+            }
         }
     }
     policy.validate().map_err(|e| UsageError(e.to_string()))?;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench_cmd;
 mod connect_cmd;
 mod decode;
 mod profile_cmd;
@@ -27,6 +28,8 @@ enum Command {
     Connect(connect_cmd::ConnectArgs),
     /// Run the reference responder.
     Serve(serve_cmd::ServeArgs),
+    /// Measure data-plane throughput (`bench esp`).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,5 +39,6 @@ fn main() -> ExitCode {
         Command::Profile(args) => profile_cmd::run(args),
         Command::Connect(args) => connect_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     }
 }

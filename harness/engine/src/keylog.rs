@@ -94,8 +94,18 @@ impl ChildSaInfo {
             )
         };
         vec![
-            line(self.local.ip(), self.remote.ip(), self.spi_out, &self.outbound),
-            line(self.remote.ip(), self.local.ip(), self.spi_in, &self.inbound),
+            line(
+                self.local.ip(),
+                self.remote.ip(),
+                self.spi_out,
+                &self.outbound,
+            ),
+            line(
+                self.remote.ip(),
+                self.local.ip(),
+                self.spi_in,
+                &self.inbound,
+            ),
         ]
     }
 }

@@ -20,6 +20,8 @@ mod digest;
 pub mod endpoint;
 mod error;
 mod event;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod keylog;
 mod natd;
 mod negotiate;

@@ -838,3 +838,108 @@ fn ecdsa_and_rsa_certificates() {
         );
     }
 }
+
+#[test]
+fn keylog_lines_in_wireshark_format() {
+    let (client, server) = psk_policies();
+    let mut p = Pair::new(40, server);
+    p.connect(client);
+    p.drive_to_established(100);
+    let k = &p.keys()[0];
+    let line = k.wireshark_line().unwrap();
+    let fields: Vec<&str> = line.split(',').collect();
+    assert_eq!(fields.len(), 8);
+    assert_eq!(fields[0], format!("{:016x}", k.spi_i));
+    assert_eq!(fields[2], k.sk_ei.expose_hex());
+    assert_eq!(fields[4], "\"AES-GCM-128 with 16 octet ICV [RFC5282]\"");
+    assert_eq!(fields[7], "\"NONE [RFC4306]\"");
+    let esp = p.a.children()[0].wireshark_lines();
+    assert_eq!(esp.len(), 2);
+    assert!(esp[0].starts_with(&format!("\"IPv4\",\"{A_ADDR}\",\"{B_ADDR}\"")));
+    assert!(esp[0].contains("\"AES-GCM with 16 octet ICV [RFC4106]\""));
+}
+
+#[test]
+fn fragmented_ike_auth_is_reassembled() {
+    use ikelab_crypto::sk::{SkContext, SkKeys};
+    use ikelab_wire::payload::{Payload, SkfPayload};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let (client, server) = psk_policies();
+    let mut p = Pair::new(41, server);
+    // Hold back the IKE_AUTH request; it is sent again below as three SKF fragments.
+    let held: Rc<RefCell<Vec<Captured>>> = Rc::default();
+    let h2 = held.clone();
+    p.interceptor = Some(Box::new(move |c| {
+        let h = c.message().header;
+        if h.exchange_type == ExchangeType::IKE_AUTH
+            && !h.flags.response()
+            && h2.borrow().is_empty()
+        {
+            h2.borrow_mut().push(c.clone());
+            return Action::Drop;
+        }
+        Action::Pass
+    }));
+    p.connect(client);
+    p.drive_until(20, |_| !held.borrow().is_empty());
+    let orig = held.borrow()[0].clone();
+    let inner = p.payloads(&orig);
+    let mut plain = Vec::new();
+    Payload::emit_chain(&inner, &mut plain);
+    let k = p.keys()[0].clone();
+    let dp = &ikelab_crypto::DEFAULT;
+    let ctx = SkContext::new(
+        dp.encr(k.encryption.0, k.key_bits).unwrap(),
+        None,
+        SkKeys {
+            sk_e: k.sk_ei.as_bytes(),
+            sk_a: k.sk_ai.as_bytes(),
+        },
+    )
+    .unwrap();
+    let header = orig.message().header;
+    let pieces: Vec<&[u8]> = plain.chunks(plain.len() / 3 + 1).collect();
+    let total = pieces.len() as u16;
+    // Deliver out of order: 3, 1, 2 (and 1 twice).
+    for n in [3u16, 1, 1, 2] {
+        let piece = pieces[usize::from(n - 1)];
+        let pad = ctx.min_pad_len(piece.len());
+        let body_len = ctx.body_len(piece.len(), pad);
+        let first = if n == 1 {
+            inner[0].payload_type()
+        } else {
+            PayloadType::NONE
+        };
+        let msg = ikelab_wire::Message {
+            header: header.clone(),
+            payloads: vec![Payload::new(PayloadBody::Skf(SkfPayload {
+                first_payload: first,
+                fragment_number: n,
+                total_fragments: total,
+                body: vec![0; body_len],
+            }))],
+        };
+        let mut bytes = msg.emit();
+        bytes.truncate(bytes.len() - body_len);
+        let rng = ikelab_crypto::rng::SeededRandom::from_u64(u64::from(n));
+        let body = ctx.seal_padded(&bytes, piece, pad, &rng).unwrap();
+        bytes.extend(body);
+        p.inject(Captured {
+            time: p.time,
+            from: orig.from,
+            to: orig.to,
+            payload: bytes,
+            dropped: false,
+        });
+    }
+    p.drive_to_established(100);
+    assert_eq!(p.b.children().len(), 1);
+    let responses = p
+        .sent_by_b()
+        .into_iter()
+        .filter(|c| c.message().header.exchange_type == ExchangeType::IKE_AUTH)
+        .count();
+    assert_eq!(responses, 1, "one response to the reassembled request");
+}

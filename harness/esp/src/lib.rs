@@ -1,7 +1,10 @@
 //! ikelab ESP data plane (RFC 4303). Knows nothing of IKE: a control plane hands it keys.
 //!
 //! * [`OutboundSa::seal`] / [`InboundSa::open`] work on caller buffers and allocate nothing
-//!   per packet (the shape of boringtun's `encapsulate`/`decapsulate`).
+//!   per packet (the shape of boringtun's `encapsulate`/`decapsulate`);
+//!   [`OutboundSa::seal_in_place`] encrypts an inner packet left at [`OutboundSa::headroom`].
+//! * IVs ([`IvSource`]): the sequence number for AES-GCM, ChaCha20-Poly1305 and GMAC (unique
+//!   per key, RFC 4106 §3.1), the CSPRNG for CBC (unpredictable, RFC 3602 §2.1).
 //! * Transforms ([`Encryption`], [`Integrity`]): AES-GCM (RFC 4106), ChaCha20-Poly1305
 //!   (RFC 7634), AES-GMAC (RFC 4543), AES-CBC and 3DES-CBC with HMAC-SHA1/SHA2 (RFC 3602,
 //!   RFC 4868), NULL with integrity (RFC 2410). All primitives come from `ikelab-crypto`.
@@ -21,6 +24,7 @@ mod config;
 mod error;
 pub mod fuzzing;
 mod inbound;
+mod out_of_place;
 mod outbound;
 mod replay;
 pub mod shard;

@@ -4,6 +4,7 @@ use ikelab_crypto::cipher::Aead;
 use ikelab_crypto::integ::Mac;
 
 use crate::config::{Mode, SaConfig};
+use crate::out_of_place::OutOfPlace;
 use crate::transform::{aead_aad, write_trailer, Iv, Keyed, Transform, GMAC_ICV_LEN, HEADER_LEN};
 use crate::{EspError, SaStats};
 
@@ -88,6 +89,21 @@ impl OutboundSa {
         self.t.sealed_len(inner_len.max(self.tfc_pad_to))
     }
 
+    /// GMAC with ESN authenticates SPI ‖ seq_hi ‖ seq_lo ‖ IV ‖ ...: the packet is built in
+    /// place four octets to the right, then slid over seq_hi (RFC 4543 §3.3 with ESN).
+    fn shift(&self) -> usize {
+        if self.esn && self.t.is_gmac() {
+            4
+        } else {
+            0
+        }
+    }
+
+    /// Where [`OutboundSa::seal_in_place`] expects the inner packet: after header and IV.
+    pub fn headroom(&self) -> usize {
+        HEADER_LEN + self.shift() + self.t.iv_len
+    }
+
     /// Seals `inner` with Next Header `next_header` into `out`, returning the packet length.
     ///
     /// No allocation. On error nothing is consumed: the sequence number stays unused.
@@ -97,54 +113,132 @@ impl OutboundSa {
         next_header: u8,
         out: &mut [u8],
     ) -> Result<usize, EspError> {
-        let payload_len = inner.len().max(self.tfc_pad_to);
-        let pad = self.t.pad_len(payload_len);
-        let total = self.t.sealed_len(payload_len);
-        let Some(out) = out.get_mut(..total) else {
+        let needed = self.sealed_len(inner.len());
+        if inner.len() >= self.tfc_pad_to && out.len() >= needed {
+            if let Some(fast) = &self.t.fast {
+                let seq = self.take_seq_checked()?;
+                let n =
+                    self.seal_out_of_place(fast, seq, inner, next_header, &mut out[..needed])?;
+                self.commit(seq, inner.len());
+                return Ok(n);
+            }
+        }
+        let head = self.headroom();
+        // headroom + inner ≤ sealed length: the shift (4) is smaller than GMAC's ICV (16).
+        let Some(slot) = out.get_mut(head..needed) else {
             return Err(EspError::BufferTooSmall {
                 spi: self.spi,
-                needed: total,
+                needed,
                 got: out.len(),
             });
         };
-        let seq = self.next_seq.ok_or(EspError::SequenceExhausted {
-            spi: self.spi,
-            last: self.max_seq,
-        })?;
-        let gmac_esn = self.esn && self.t.is_gmac();
-        // GMAC with ESN authenticates SPI ‖ seq_hi ‖ seq_lo ‖ IV ‖ ...: build that in place
-        // four octets to the right, then slide it over seq_hi (RFC 4543 §3.3 with ESN).
-        let shift = if gmac_esn { 4 } else { 0 };
+        slot[..inner.len()].copy_from_slice(inner);
+        self.seal_in_place(out, inner.len(), next_header)
+    }
+
+    /// Seals the inner packet of `inner_len` octets already at `buf[self.headroom()..]`
+    /// (zero copy: read it there from a TUN device), returning the packet length.
+    pub fn seal_in_place(
+        &mut self,
+        buf: &mut [u8],
+        inner_len: usize,
+        next_header: u8,
+    ) -> Result<usize, EspError> {
+        let payload_len = inner_len.max(self.tfc_pad_to);
+        let pad = self.t.pad_len(payload_len);
+        let total = self.t.sealed_len(payload_len);
+        let Some(out) = buf.get_mut(..total) else {
+            return Err(EspError::BufferTooSmall {
+                spi: self.spi,
+                needed: total,
+                got: buf.len(),
+            });
+        };
+        let seq = self.take_seq_checked()?;
+        let shift = self.shift();
         let body = HEADER_LEN + shift;
         out[..4].copy_from_slice(&self.spi.to_be_bytes());
-        if gmac_esn {
+        if shift != 0 {
             out[4..12].copy_from_slice(&seq.to_be_bytes());
         } else {
             out[4..8].copy_from_slice(&(seq as u32).to_be_bytes());
         }
         let iv_end = body + self.t.iv_len;
-        match &self.t.iv {
-            Iv::Counter => out[body..iv_end].copy_from_slice(&seq.to_be_bytes()),
-            Iv::Random(rng) => {
-                rng.fill(&mut out[body..iv_end])
-                    .map_err(|source| EspError::Crypto {
-                        spi: self.spi,
-                        source,
-                    })?
-            }
-        }
-        let data_end = iv_end + inner.len();
-        out[iv_end..data_end].copy_from_slice(inner);
+        self.write_iv(seq, &mut out[body..iv_end])?;
         let payload_end = iv_end + payload_len;
-        out[data_end..payload_end].fill(0);
+        out[iv_end + inner_len..payload_end].fill(0);
         let ct_end = payload_end + pad + crate::transform::TRAILER_LEN;
         write_trailer(&mut out[payload_end..ct_end], next_header);
         self.protect(out, seq, body, ct_end)?;
+        self.commit(seq, inner_len);
+        Ok(total)
+    }
 
+    /// The next sequence number, not yet consumed.
+    fn take_seq_checked(&self) -> Result<u64, EspError> {
+        self.next_seq.ok_or(EspError::SequenceExhausted {
+            spi: self.spi,
+            last: self.max_seq,
+        })
+    }
+
+    /// Consumes `seq` (never wrapping, RFC 4303 §3.3.3) and counts the packet.
+    fn commit(&mut self, seq: u64, inner_len: usize) {
         self.next_seq = seq.checked_add(1).filter(|&n| n <= self.max_seq);
         self.stats.packets += 1;
-        self.stats.octets += inner.len() as u64;
-        Ok(total)
+        self.stats.octets += inner_len as u64;
+    }
+
+    fn write_iv(&self, seq: u64, iv: &mut [u8]) -> Result<(), EspError> {
+        match &self.t.iv {
+            Iv::Counter => {
+                iv.copy_from_slice(&seq.to_be_bytes());
+                Ok(())
+            }
+            Iv::Random(rng) => rng.fill(iv).map_err(|source| EspError::Crypto {
+                spi: self.spi,
+                source,
+            }),
+        }
+    }
+
+    /// AES-GCM-16 / ChaCha20-Poly1305 straight from `inner` into `out` (exactly the sealed
+    /// length), the trailer encrypted from a stack buffer: no copy of the payload.
+    fn seal_out_of_place(
+        &self,
+        fast: &OutOfPlace,
+        seq: u64,
+        inner: &[u8],
+        next_header: u8,
+        out: &mut [u8],
+    ) -> Result<usize, EspError> {
+        out[..4].copy_from_slice(&self.spi.to_be_bytes());
+        out[4..8].copy_from_slice(&(seq as u32).to_be_bytes());
+        let iv_end = HEADER_LEN + self.t.iv_len;
+        self.write_iv(seq, &mut out[HEADER_LEN..iv_end])?;
+        // Padding to 4 octets is at most 3, plus Pad Length and Next Header.
+        let mut trailer = [0u8; 8];
+        let trailer = &mut trailer[..self.t.pad_len(inner.len()) + crate::transform::TRAILER_LEN];
+        write_trailer(trailer, next_header);
+        let (head, rest) = out.split_at_mut(iv_end);
+        let (ct, trailer_and_tag) = rest.split_at_mut(inner.len());
+        let (aad, n) = aead_aad(self.spi, seq, self.esn);
+        fast.seal(
+            &head[HEADER_LEN..],
+            &aad[..n],
+            inner,
+            ct,
+            trailer,
+            trailer_and_tag,
+        )
+        .map_err(|_| EspError::Crypto {
+            spi: self.spi,
+            source: ikelab_crypto::CryptoError::Rejected {
+                what: "ESP AEAD (out of place)",
+                reason: "aws-lc refused to seal".to_string(),
+            },
+        })?;
+        Ok(out.len())
     }
 
     /// Tunnel mode: seals an IP packet with Next Header 4 or 41 taken from its version.

@@ -15,6 +15,7 @@ use ikelab_crypto::rng::{SecureRandom, SystemRandom};
 use ikelab_crypto::CryptoError;
 
 use crate::config::{Encryption, Integrity, IvSource, SaConfig};
+use crate::out_of_place::OutOfPlace;
 use crate::EspError;
 
 /// SPI and sequence number.
@@ -46,6 +47,9 @@ pub(crate) enum Iv {
 
 pub(crate) struct Transform {
     pub keyed: Keyed,
+    /// AES-GCM-16 and ChaCha20-Poly1305 without the extra copy (temporary, see
+    /// `out_of_place`).
+    pub fast: Option<OutOfPlace>,
     pub iv: Iv,
     pub iv_len: usize,
     pub block_len: usize,
@@ -113,6 +117,7 @@ impl Transform {
         };
         Ok(Self {
             keyed,
+            fast: OutOfPlace::new(e, ek),
             iv,
             iv_len: e.iv_len(),
             block_len: e.block_len(),

@@ -511,3 +511,35 @@ fn buffers_too_small_consume_nothing() {
         assert!(rx.open(&sealed[..len], &mut out).is_err());
     }
 }
+
+#[test]
+fn seal_in_place_equals_seal() {
+    for (i, suite) in common::suites().into_iter().enumerate() {
+        for esn in [false, true] {
+            // Counter IVs for the AEADs; CBC draws random IVs, so compare by opening.
+            let c = common::config(0xb00 + i as u32, suite, Mode::Tunnel, esn);
+            let (mut a, mut rx) = pair(&c);
+            let mut b = OutboundSa::new(&c).expect("SA");
+            let pkt = ipv4(
+                IpNextHeaderProtocols::Icmp,
+                &icmp_echo(5, 5, &payload(77, 2)),
+            );
+            let mut copied = sealed_buf(&a, &pkt);
+            let n = a.seal_ip(&pkt, &mut copied).expect("seal");
+            let mut buf = vec![0u8; b.sealed_len(pkt.len())];
+            let head = b.headroom();
+            buf[head..head + pkt.len()].copy_from_slice(&pkt);
+            let m = b
+                .seal_in_place(&mut buf, pkt.len(), 4)
+                .expect("seal in place");
+            assert_eq!(n, m);
+            if suite.encryption.is_combined() {
+                assert_eq!(copied, buf, "{}", suite.name());
+            }
+            let mut out = vec![0u8; m];
+            let o = rx.open(&buf, &mut out).expect("open");
+            check_icmp_v4(&out[..o.len], 5, 5, &payload(77, 2));
+            assert!(b.seal_in_place(&mut buf[..m - 1], pkt.len(), 4).is_err());
+        }
+    }
+}

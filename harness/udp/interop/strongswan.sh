@@ -51,6 +51,10 @@ ip -n "$NS_A" addr add 198.51.100.1/24 dev ikleng-a0
 ip -n "$NS_B" addr add 198.51.100.2/24 dev ikleng-b0
 ip -n "$NS_A" link set ikleng-a0 up; ip -n "$NS_B" link set ikleng-b0 up
 ip netns exec "$NS_A" ping -c1 -W2 198.51.100.2 >/dev/null || { echo "veth not up"; exit 1; }
+# Inner addresses the CHILD_SAs protect. Host-to-host selectors on the outer addresses would
+# route charon's own IKE packets into its libipsec TUN device (a loop).
+ip -n "$NS_A" addr add 203.0.113.1/32 dev lo
+ip -n "$NS_B" addr add 203.0.113.129/32 dev lo
 
 # --- PKI: CA ECDSA P-256; "ecdsa" and "rsa" end entities; PKCS#8 keys for ikelab ----------
 PKI=$RUN/pki; mkdir -p "$PKI"
@@ -74,7 +78,7 @@ printf '%s' "$PSK" > "$RUN/psk"
 # --- charon -------------------------------------------------------------------------------
 start_charon() { # NAME NETNS SWANCTL_CONF OWN_CERT_NAME
   local D=$RUN/$1
-  mkdir -p "$D/swanctl"/{x509,x509ca,private,conf.d}
+  mkdir -p "$D/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,private,rsa,ecdsa,bliss,pkcs8,pkcs12,pubkey,conf.d}
   cp "$3" "$D/swanctl/swanctl.conf"
   cp "$PKI/ca.crt" "$D/swanctl/x509ca/"
   cp "$PKI/$4.crt" "$D/swanctl/x509/"; cp "$PKI/$4.key" "$D/swanctl/private/"
@@ -145,7 +149,9 @@ connections {
             id = resp.ikleng.example }
     remote { auth = psk
              id = init.ikleng.example }
-    children { psk-child { esp_proposals = aes256gcm16, aes128gcm16 } }
+    children { psk-child { esp_proposals = aes256gcm16, aes128gcm16
+                           local_ts = 203.0.113.129/32
+                           remote_ts = 203.0.113.1/32 } }
   }
   cert {
     local_addrs = 198.51.100.2
@@ -156,7 +162,9 @@ connections {
     remote { auth = pubkey
              id = ecdsa.ikleng.example
              cacerts = ca.crt }
-    children { cert-child { esp_proposals = aes256-sha256-modp2048 } }
+    children { cert-child { esp_proposals = aes256-sha256-modp2048
+                            local_ts = 203.0.113.129/32
+                            remote_ts = 203.0.113.1/32 } }
   }
 }
 secrets {
@@ -170,7 +178,8 @@ start_charon resp "$NS_B" "$RUN/resp.conf" rsa || exit 1
 
 connect() { # LOG ARGS...
   local log=$1; shift
-  ip netns exec "$NS_A" "$IKELAB" connect --host 198.51.100.2 --timeout 15 "$@" >"$log" 2>&1
+  ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --timeout 15 \
+    --local-ts 203.0.113.1/32 --remote-ts 203.0.113.129/32 "$@" >"$log" 2>&1
 }
 
 # Case 1, captured.
@@ -183,6 +192,10 @@ if connect "$RUN/case1.log" --psk-file "$RUN/psk" --identity init.ikleng.example
   check_sas resp psk psk-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
 else
   fail "case 1: ikelab connect exited non-zero"; cat "$RUN/case1.log"
+  if [ -n "${IKLENG_DEBUG:-}" ]; then
+    ip netns exec "$NS_B" ss -uanp; ip -n "$NS_B" route show table all; ip -n "$NS_B" rule
+    ip netns exec "$NS_A" ss -uanp; ip -n "$NS_B" -s link
+  fi
 fi
 sleep 1; kill "$(cat "$RUN/tshark.pid")"; rm -f "$RUN/tshark.pid"; sleep 0.5
 # Decrypt the capture with our key log (the UAT lines as tshark -o options).
@@ -190,12 +203,14 @@ UAT=()
 while read -r line; do [ -n "$line" ] && UAT+=(-o "uat:ikev2_decryption_table:$line"); done \
   < <(grep -v '^#' "$RUN/case1-keys/ikev2_decryption_table" 2>/dev/null)
 DEC=$(tshark -r "$RUN/case1.pcapng" -V "${UAT[@]}" 2>&1)
-if grep -q "Identification - Initiator" <<<"$DEC" && grep -q "Checksum.*\[correct\]\|\[correct\]" <<<"$DEC"; then
+if grep -q "Payload: Identification - Initiator" <<<"$DEC" \
+   && [ "$(grep -c 'Integrity Checksum Data.*\[correct\]' <<<"$DEC")" -ge 2 ] \
+   && ! grep -q "\[incorrect" <<<"$DEC"; then
   pass "case 1 capture decrypts with ikelab's keylog (IDi visible, integrity [correct])"
 else
   fail "case 1 capture did not decrypt with the keylog"; grep -i -m5 "encrypted\|checksum\|integrity" <<<"$DEC"
 fi
-sw resp --terminate --ike psk >/dev/null 2>&1
+sw resp --terminate --ike psk --force >/dev/null 2>&1
 
 # Case 2.
 if connect "$RUN/case2.log" --psk-file "$RUN/psk" --identity init.ikleng.example \
@@ -206,7 +221,7 @@ if connect "$RUN/case2.log" --psk-file "$RUN/psk" --identity init.ikleng.example
 else
   fail "case 2"; cat "$RUN/case2.log"
 fi
-sw resp --terminate --ike psk >/dev/null 2>&1
+sw resp --terminate --ike psk --force >/dev/null 2>&1
 
 # Case 3.
 if connect "$RUN/case3.log" --cert "$PKI/ecdsa.crt" --key "$PKI/ecdsa.p8" --cacert "$PKI/ca.crt" \
@@ -229,7 +244,9 @@ connections {
             id = init.ikleng.example }
     remote { auth = psk
              id = resp.ikleng.example }
-    children { psk-child { esp_proposals = aes256gcm16 } }
+    children { psk-child { esp_proposals = aes256gcm16
+                           local_ts = 203.0.113.1/32
+                           remote_ts = 203.0.113.129/32 } }
   }
   cert {
     remote_addrs = 198.51.100.2
@@ -240,7 +257,9 @@ connections {
     remote { auth = pubkey
              id = ecdsa.ikleng.example
              cacerts = ca.crt }
-    children { cert-child { esp_proposals = aes256-sha256 } }
+    children { cert-child { esp_proposals = aes256-sha256
+                            local_ts = 203.0.113.1/32
+                            remote_ts = 203.0.113.129/32 } }
   }
 }
 secrets {
@@ -254,7 +273,8 @@ start_charon init "$NS_A" "$RUN/init.conf" rsa || exit 1
 
 serve() { # LOG ARGS...
   local log=$1; shift
-  ip netns exec "$NS_B" "$IKELAB" serve --listen 198.51.100.2 --exit-after 1 --timeout 20 "$@" >"$log" 2>&1 &
+  ip netns exec "$NS_B" "$IKELAB" serve -v --listen 198.51.100.2 --exit-after 1 --timeout 20 \
+    --local-ts 203.0.113.129/32 --remote-ts 203.0.113.1/32 "$@" >"$log" 2>&1 &
   echo $! > "$RUN/serve.pid"; sleep 0.5
 }
 
@@ -268,7 +288,7 @@ else
   fail "case 4"; cat "$RUN/case4-swanctl.log" "$RUN/case4.log"
 fi
 wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
-sw init --terminate --ike psk >/dev/null 2>&1
+sw init --terminate --ike psk --force >/dev/null 2>&1
 
 # Case 5.
 serve "$RUN/case5.log" --cert "$PKI/ecdsa.crt" --key "$PKI/ecdsa.p8" --cacert "$PKI/ca.crt" \

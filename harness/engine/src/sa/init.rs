@@ -93,6 +93,7 @@ impl IkeSa {
             peer_hashes: Vec::new(),
             peer_certreq: false,
             children: Vec::new(),
+            reassembly: None,
             last_heard: now,
             half_open_deadline: None,
             last_sent: now,

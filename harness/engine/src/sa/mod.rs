@@ -8,6 +8,7 @@
 mod auth;
 mod child;
 pub(crate) mod exchange;
+mod fragment;
 mod info;
 pub(crate) mod init;
 mod receive;
@@ -173,6 +174,8 @@ pub(crate) struct IkeSa {
     pub peer_hashes: Vec<HashAlgorithm>,
     pub peer_certreq: bool,
     pub children: Vec<ChildSa>,
+    /// IKE fragments (RFC 7383) of a message still being received.
+    pub(crate) reassembly: Option<fragment::Reassembly>,
     pub last_heard: Timestamp,
     /// Responder: when a half-open SA is dropped.
     pub half_open_deadline: Option<Timestamp>,

@@ -8,6 +8,7 @@ use ikelab_wire::payload::{Payload, PayloadBody};
 use ikelab_wire::{Finding, Message, Parsed};
 
 use super::exchange::{Purpose, RequestCheck};
+use super::fragment::{self, Added};
 use super::{notify, unsupported_critical, Ctx, Followup, IkeSa, State};
 use crate::event::{CloseReason, Direction};
 use crate::violation::Violation;
@@ -16,7 +17,10 @@ use crate::EngineError;
 /// Why an SK payload could not be used.
 enum OpenError {
     NotEncrypted,
-    Fragmented,
+    /// A fragment was stored; the message is not complete yet.
+    Incomplete,
+    /// A fragment was dropped by the reassembly rules.
+    FragmentDiscarded(&'static str),
     Integrity,
     Syntax(String),
 }
@@ -67,7 +71,14 @@ impl IkeSa {
                     parsed.findings,
                     raw.len(),
                 );
-                self.resend_cached(ctx);
+                // A fragmented request is answered once, on its first fragment.
+                let later_fragment = matches!(
+                    msg.encrypted().map(|p| &p.body),
+                    Some(PayloadBody::Skf(f)) if f.fragment_number != 1
+                );
+                if !later_fragment {
+                    self.resend_cached(ctx);
+                }
                 return Ok(Followup::default());
             }
             RequestCheck::OutOfWindow { expected } => {
@@ -164,10 +175,11 @@ impl IkeSa {
         match e {
             OpenError::NotEncrypted => self.violation(ctx, Violation::NotEncrypted { exchange }),
             OpenError::Integrity => self.violation(ctx, Violation::IntegrityCheckFailed),
-            OpenError::Fragmented => self.violation(
+            OpenError::Incomplete => {}
+            OpenError::FragmentDiscarded(why) => self.violation(
                 ctx,
                 Violation::Malformed {
-                    error: "IKE fragments (SKF, RFC 7383) are not reassembled yet".into(),
+                    error: format!("IKE fragment discarded: {why}"),
                 },
             ),
             OpenError::Syntax(error) => {
@@ -254,7 +266,17 @@ impl IkeSa {
                 self.violation(ctx, Violation::IntegrityCheckFailed);
                 return Ok(());
             }
-            Err(OpenError::NotEncrypted | OpenError::Fragmented) => {
+            Err(OpenError::Incomplete) => return Ok(()),
+            Err(OpenError::FragmentDiscarded(why)) => {
+                self.violation(
+                    ctx,
+                    Violation::Malformed {
+                        error: format!("IKE fragment discarded: {why}"),
+                    },
+                );
+                return Ok(());
+            }
+            Err(OpenError::NotEncrypted) => {
                 self.violation(ctx, Violation::NotEncrypted { exchange: expected });
                 return Ok(());
             }
@@ -295,28 +317,51 @@ impl IkeSa {
         self.pump(ctx)
     }
 
-    /// Verifies and decrypts the SK payload ending `msg`, and parses the inner payloads.
+    /// Verifies and decrypts the SK payload ending `msg` (or one SKF fragment, RFC 7383), and
+    /// parses the inner payloads once the message is whole.
     fn decrypt(
-        &self,
+        &mut self,
         raw: &[u8],
         msg: &Message,
     ) -> Result<(Vec<Payload>, Vec<Finding>), OpenError> {
         let keys = self.keys.as_ref().ok_or(OpenError::NotEncrypted)?;
-        let sk = match msg.encrypted().map(|p| &p.body) {
-            Some(PayloadBody::Sk(sk)) => sk,
-            Some(_) => return Err(OpenError::Fragmented),
-            None => return Err(OpenError::NotEncrypted),
-        };
         let off = msg.encrypted_body_offset().ok_or(OpenError::NotEncrypted)?;
         // The message is what the header's Length covers; trailing datagram bytes are not.
         let len = msg.buffer_len().min(raw.len());
-        let plain = keys.open.open(&raw[..len], off).map_err(|e| match e {
-            SkError::BadPadding { pad_len, available } => OpenError::Syntax(format!(
-                "SK padding length {pad_len} with {available} octets of plaintext"
-            )),
-            _ => OpenError::Integrity,
-        })?;
-        Payload::parse_chain(sk.first_payload, &plain, off + keys.open.iv_len())
-            .map_err(|e| OpenError::Syntax(e.to_string()))
+        let open = |raw: &[u8]| {
+            keys.open.open(raw, off).map_err(|e| match e {
+                SkError::BadPadding { pad_len, available } => OpenError::Syntax(format!(
+                    "SK padding length {pad_len} with {available} octets of plaintext"
+                )),
+                _ => OpenError::Integrity,
+            })
+        };
+        let base = off + keys.open.iv_len();
+        match msg.encrypted().map(|p| &p.body) {
+            Some(PayloadBody::Sk(sk)) => {
+                let plain = open(&raw[..len])?;
+                Payload::parse_chain(sk.first_payload, &plain, base)
+                    .map_err(|e| OpenError::Syntax(e.to_string()))
+            }
+            Some(PayloadBody::Skf(f)) => {
+                let plain = open(&raw[..len])?;
+                let h = &msg.header;
+                match fragment::add(
+                    &mut self.reassembly,
+                    h.message_id,
+                    h.flags.response(),
+                    f.fragment_number,
+                    f.total_fragments,
+                    f.first_payload,
+                    plain,
+                ) {
+                    Added::Complete(joined, first) => Payload::parse_chain(first, &joined, 0)
+                        .map_err(|e| OpenError::Syntax(e.to_string())),
+                    Added::Pending => Err(OpenError::Incomplete),
+                    Added::Discarded(why) => Err(OpenError::FragmentDiscarded(why)),
+                }
+            }
+            _ => Err(OpenError::NotEncrypted),
+        }
     }
 }

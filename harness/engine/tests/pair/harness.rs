@@ -307,6 +307,17 @@ impl Pair {
         });
     }
 
+    /// Delivers a hand-made datagram after the link latency (no faults applied).
+    pub fn inject(&mut self, c: Captured) {
+        let to_b = c.to.ip().to_string() == B_ADDR;
+        let idx = self.wire.len();
+        self.wire.push(c);
+        self.seq += 1;
+        let at = self.time + self.latency;
+        let dest = if to_b { &mut self.b } else { &mut self.a };
+        dest.inbound.push(Reverse((at, self.seq, idx)));
+    }
+
     /// Key-log entries from either side, to decrypt captures.
     pub fn keys(&self) -> Vec<IkeKeyLog> {
         self.a
