@@ -1,4 +1,5 @@
 //! `ikelab`: the command-line front end. Each subcommand maps to one library entry point.
+#![warn(clippy::unwrap_used)]
 
 use std::process::ExitCode;
 
