@@ -53,10 +53,12 @@ fn num(v: &Value) -> u64 {
         .unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-fn tshark_summaries(capture: &Path) -> BTreeMap<u64, IkeSummary> {
+/// `tshark -T json` of the IKE packets of a capture, with extra options (e.g. key tables).
+fn tshark_json(capture: &Path, options: &[String]) -> Value {
     let out = Command::new("tshark")
-        .args(["-r"])
+        .arg("-r")
         .arg(capture)
+        .args(options)
         .args(["-T", "json", "--no-duplicate-keys", "-Y", "isakmp"])
         .output()
         .expect("run tshark");
@@ -65,7 +67,11 @@ fn tshark_summaries(capture: &Path) -> BTreeMap<u64, IkeSummary> {
         "tshark failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let packets: Value = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    serde_json::from_slice(&out.stdout).expect("tshark JSON")
+}
+
+fn tshark_summaries(capture: &Path) -> BTreeMap<u64, IkeSummary> {
+    let packets = tshark_json(capture, &[]);
     let mut map = BTreeMap::new();
     for p in as_list(&packets) {
         let layers = &p["_source"]["layers"];
@@ -204,19 +210,7 @@ fn uat_options(table: &Path) -> Vec<String> {
 
 /// Every decrypted payload list tshark shows (`isakmp.enc.contained`), by frame.
 fn tshark_inner(capture: &Path, table: &Path) -> BTreeMap<u64, IkeSummary> {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(capture)
-        .args(uat_options(table))
-        .args(["-T", "json", "--no-duplicate-keys", "-Y", "isakmp"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let packets: Value = serde_json::from_slice(&out.stdout).expect("tshark JSON");
+    let packets = tshark_json(capture, &uat_options(table));
     let mut map = BTreeMap::new();
     for p in as_list(&packets) {
         let layers = &p["_source"]["layers"];
