@@ -1,5 +1,6 @@
 //! `ikelab connect`: the reference initiator over UDP. Exits 0 once the IKE SA and the first
-//! CHILD_SA are up and prints the negotiated transforms. `--keylog DIR` writes Wireshark's
+//! CHILD_SA are up and prints the negotiated transforms; with `--ping N`, once N ICMP echo
+//! requests sent through the CHILD_SA have all been answered. `--keylog DIR` writes Wireshark's
 //! `ikev2_decryption_table` and `esp_sa` into DIR.
 //!
 //! The policy comes from `--config FILE` (TOML, `ikelab_policy::IkePolicy`) and/or flags in the
@@ -86,6 +87,8 @@ pub struct ConnectArgs {
     pub timeout: u64,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub ping: crate::ping::PingArgs,
 }
 
 /// A failure to start: bad input (exit 2).
@@ -390,18 +393,19 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
     }
     let run = async {
         let mut ike_up = false;
+        let mut virtual_ip = None;
         loop {
             let event = match ep.next_event().await {
                 Ok(e) => e,
                 Err(e) => {
                     eprintln!("error: socket: {e}");
-                    return ExitCode::FAILURE;
+                    return Err(ExitCode::FAILURE);
                 }
             };
             if let Some(dir) = &a.keylog {
                 if let Err(e) = write_keylog(dir, &event) {
                     eprintln!("error: key log {}: {e}", dir.display());
-                    return ExitCode::from(2);
+                    return Err(ExitCode::from(2));
                 }
             }
             if let Some(line) = describe(&event) {
@@ -409,19 +413,52 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
             }
             match event.kind {
                 EventKind::IkeSaEstablished(_) => ike_up = true,
-                EventKind::ChildSaInstalled(_) if ike_up => return ExitCode::SUCCESS,
+                EventKind::ConfigAssigned { addresses, .. } => {
+                    virtual_ip = addresses.first().copied();
+                }
+                EventKind::ChildSaInstalled(child) if ike_up => return Ok((child, virtual_ip)),
                 EventKind::ChildSaFailed { .. } | EventKind::Closed { .. } => {
-                    return ExitCode::FAILURE
+                    return Err(ExitCode::FAILURE)
                 }
                 _ => {}
             }
         }
     };
-    match tokio::time::timeout(std::time::Duration::from_secs(args.timeout), run).await {
-        Ok(code) => code,
-        Err(_) => {
-            eprintln!("error: no IKE_SA and CHILD_SA within {} s", args.timeout);
-            ExitCode::FAILURE
+    let (child, virtual_ip) =
+        match tokio::time::timeout(std::time::Duration::from_secs(args.timeout), run).await {
+            Ok(Ok(up)) => up,
+            Ok(Err(code)) => return code,
+            Err(_) => {
+                eprintln!("error: no IKE_SA and CHILD_SA within {} s", args.timeout);
+                return ExitCode::FAILURE;
+            }
+        };
+    if args.ping.ping == 0 {
+        return ExitCode::SUCCESS;
+    }
+    let wait = std::time::Duration::from_secs(args.timeout.clamp(1, 5));
+    match crate::ping::run(&mut ep, &args.ping, &child, virtual_ip, wait).await {
+        Ok(r) => {
+            let s = ep.data_stats();
+            println!(
+                "ping: {} sent, {} replies; ESP sealed {} opened {} (replayed {}, integrity failures {}, malformed {})",
+                r.sent, r.replies, s.sealed, s.opened, s.replayed, s.integrity_failed, s.malformed
+            );
+            if ep.raw_esp_unsent > 0 {
+                eprintln!(
+                    "error: {} ESP packets not sent: the CHILD_SA is not UDP-encapsulated and this driver has no raw ESP socket",
+                    ep.raw_esp_unsent
+                );
+            }
+            if r.replies == r.sent {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("error: --ping: {e}");
+            ExitCode::from(2)
         }
     }
 }

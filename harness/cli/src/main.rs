@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod bench_cmd;
 mod connect_cmd;
 mod decode;
+mod ping;
 mod profile_cmd;
 mod serve_cmd;
 

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Exit 0 once this many CHILD_SAs are installed.
     #[arg(long = "exit-after")]
     pub exit_after: Option<u32>,
+    /// With --exit-after: keep serving (IKE retransmissions, ESP, answering pings) this many
+    /// seconds before exiting.
+    #[arg(long, default_value_t = 1)]
+    pub linger: u64,
     /// Stop after this many seconds (exit 1 if --exit-after was not met).
     #[arg(long)]
     pub timeout: Option<u64>,
@@ -124,15 +128,21 @@ async fn serve(
             if matches!(event.kind, EventKind::ChildSaInstalled(_)) {
                 installed += 1;
                 if args.exit_after.is_some_and(|n| installed >= n) {
-                    // Keep answering retransmissions for a moment before leaving.
-                    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
-                        loop {
-                            if ep.next_event().await.is_err() {
-                                break;
+                    // Keep answering retransmissions (and pings) before leaving.
+                    let _ =
+                        tokio::time::timeout(std::time::Duration::from_secs(args.linger), async {
+                            loop {
+                                if ep.next_event().await.is_err() {
+                                    break;
+                                }
                             }
-                        }
-                    })
-                    .await;
+                        })
+                        .await;
+                    let s = ep.data_stats();
+                    println!(
+                        "ESP: sealed {} opened {} echo replies {} (replayed {}, integrity failures {})",
+                        s.sealed, s.opened, s.echo_replied, s.replayed, s.integrity_failed
+                    );
                     return ExitCode::SUCCESS;
                 }
             }

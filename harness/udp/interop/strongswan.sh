@@ -5,11 +5,14 @@
 #
 # Cases (each: IKE_SA ESTABLISHED and CHILD_SA INSTALLED in `swanctl --list-sas`, with the
 # transforms we chose):
-#   1. ikelab connect (a) -> charon responder (b): PSK, aes256gcm16-prfsha384-ecp256
+#   1. ikelab connect (a) -> charon responder (b): PSK, aes256gcm16-prfsha384-ecp256, then
+#      5 ICMP echo requests (built with pnet, sealed by ikelab) through the CHILD_SA: charon's
+#      libipsec opens them, its kernel answers, and the 5 replies must open in ikelab
 #   2. same with x25519 and aes128gcm16
 #   3. ikelab connect (a) -> charon responder (b): certificates, ours ECDSA P-256, charon's
-#      RSA 2048, aes256-sha256-modp2048
-#   4. charon initiator (a) -> ikelab serve (b): PSK, aes256gcm16-prfsha384-x25519
+#      RSA 2048, aes256-sha256-modp2048, 3 pings through AES-CBC/HMAC-SHA2-256 ESP
+#   4. charon initiator (a) -> ikelab serve (b): PSK, aes256gcm16-prfsha384-x25519, then
+#      `ping -c 3` from namespace a through charon's tunnel: ikelab opens and answers them
 #   5. charon initiator (a) -> ikelab serve (b): certificates, charon's RSA 2048, ours ECDSA,
 #      aes256-sha256-modp2048
 # Case 1 is captured with tshark and decrypted with ikelab's --keylog tables: the IKE_AUTH
@@ -187,9 +190,15 @@ ip netns exec "$NS_B" tshark -q -i ikleng-b0 -w "$RUN/case1.pcapng" -f "udp port
 echo $! > "$RUN/tshark.pid"; sleep 1.5
 if connect "$RUN/case1.log" --psk-file "$RUN/psk" --identity init.ikleng.example \
      --remote-identity resp.ikleng.example --ike-proposal aes256gcm16-prfsha384-ecp256 \
-     --esp-proposal aes256gcm16 --keylog "$RUN/case1-keys"; then
+     --esp-proposal aes256gcm16 --keylog "$RUN/case1-keys" --ping 5; then
   pass "case 1: ikelab connect, PSK ecp256/GCM: $(grep -c installed "$RUN/case1.log") CHILD_SA"
   check_sas resp psk psk-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
+  if grep -q "ping: 5 sent, 5 replies" "$RUN/case1.log" \
+     && sw resp --list-sas 2>&1 | grep -Eq "in .*bytes, +5 packets"; then
+    pass "case 1: 5 echo requests through charon's libipsec ESP-in-UDP, 5 replies opened by ikelab"
+  else
+    fail "case 1 ping: $(grep -E 'ping:|error' "$RUN/case1.log")"; sw resp --list-sas
+  fi
 else
   fail "case 1: ikelab connect exited non-zero"; cat "$RUN/case1.log"
   if [ -n "${IKLENG_DEBUG:-}" ]; then
@@ -226,8 +235,8 @@ sw resp --terminate --ike psk --force >/dev/null 2>&1
 # Case 3.
 if connect "$RUN/case3.log" --cert "$PKI/ecdsa.crt" --key "$PKI/ecdsa.p8" --cacert "$PKI/ca.crt" \
      --identity ecdsa.ikleng.example --remote-identity rsa.ikleng.example \
-     --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256; then
-  pass "case 3: ikelab connect, ECDSA/RSA certificates, MODP2048/CBC"
+     --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256 --ping 3; then
+  pass "case 3: ikelab connect, ECDSA/RSA certificates, MODP2048/CBC, 3 pings through AES-CBC/HMAC-SHA2 ESP answered"
   check_sas resp cert cert-child "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" "AES_CBC-256/HMAC_SHA2_256_128"
 else
   fail "case 3"; cat "$RUN/case3.log"; tail -20 "$RUN/resp/charon.log"
@@ -273,7 +282,7 @@ start_charon init "$NS_A" "$RUN/init.conf" rsa || exit 1
 
 serve() { # LOG ARGS...
   local log=$1; shift
-  ip netns exec "$NS_B" "$IKELAB" serve -v --listen 198.51.100.2 --exit-after 1 --timeout 20 \
+  ip netns exec "$NS_B" "$IKELAB" serve -v --listen 198.51.100.2 --exit-after 1 --timeout 20 --linger 4 \
     --local-ts 203.0.113.129/32 --remote-ts 203.0.113.1/32 "$@" >"$log" 2>&1 &
   echo $! > "$RUN/serve.pid"; sleep 0.5
 }
@@ -284,10 +293,17 @@ serve "$RUN/case4.log" --psk-file "$RUN/psk" --identity resp.ikleng.example \
 if sw init --initiate --ike psk --child psk-child --timeout 15 >"$RUN/case4-swanctl.log" 2>&1; then
   pass "case 4: swanctl --initiate against ikelab serve, PSK"
   check_sas init psk psk-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519" "AES_GCM_16-256"
+  ip netns exec "$NS_A" ping -c 3 -i 0.2 -W 2 -I 203.0.113.1 203.0.113.129 >"$RUN/case4-ping.log" 2>&1
+  wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
+  if grep -q "3 received" "$RUN/case4-ping.log" && grep -q "echo replies 3 " "$RUN/case4.log"; then
+    pass "case 4: ping -c 3 through charon's tunnel answered by ikelab serve (3 replies)"
+  else
+    fail "case 4 ping"; cat "$RUN/case4-ping.log"; grep ESP "$RUN/case4.log"
+  fi
 else
   fail "case 4"; cat "$RUN/case4-swanctl.log" "$RUN/case4.log"
 fi
-wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
+[ -e "$RUN/serve.pid" ] && wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
 sw init --terminate --ike psk --force >/dev/null 2>&1
 
 # Case 5.

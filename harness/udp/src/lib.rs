@@ -1,6 +1,7 @@
-//! ikelab UDP driver: runs an [`Endpoint`] on two UDP sockets, the IKE port (500) and the
-//! NAT-T port (4500, non-ESP marker), with tokio. The engine does the protocol; this crate only
-//! moves datagrams, maps the monotonic clock to [`Timestamp`], and hands out events.
+//! ikelab UDP driver: runs a [`Node`] (an IKE [`Endpoint`] with its ESP data plane) on two UDP
+//! sockets, the IKE port (500) and the NAT-T port (4500: IKE after the non-ESP marker, and
+//! ESP-in-UDP), with tokio. The node does the protocol; this crate only moves datagrams, maps
+//! the monotonic clock to [`Timestamp`], and hands out events and delivered inner packets.
 //!
 //! ```no_run
 //! # async fn f(policy: std::sync::Arc<ikelab_policy::IkePolicy>) -> std::io::Result<()> {
@@ -23,9 +24,8 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use ikelab_engine::{
-    ConfigError, DatagramKind, Endpoint, EndpointConfig, Event, SaHandle, Timestamp,
-};
+use ikelab_engine::{ConfigError, Endpoint, EndpointConfig, Event, SaHandle, Timestamp};
+use ikelab_node::{DataPlaneConfig, DataPlaneError, DataPlaneStats, Delivered, Node, Output};
 use ikelab_policy::IkePolicy;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
@@ -46,17 +46,27 @@ impl Ports {
     };
 }
 
+/// What [`UdpEndpoint::next`] reports.
+#[derive(Debug)]
+pub enum Happening {
+    Event(Event),
+    /// An inner packet arrived through a CHILD_SA.
+    Delivered(Delivered),
+}
+
 /// An endpoint on real sockets.
 pub struct UdpEndpoint {
-    endpoint: Endpoint,
+    node: Node,
     ike: UdpSocket,
     nat_t: UdpSocket,
     ike_local: SocketAddr,
     nat_t_local: SocketAddr,
     epoch: Instant,
-    events: VecDeque<Event>,
-    /// ESP datagrams seen on the NAT-T port (no data plane is attached yet).
-    pub esp_ignored: u64,
+    happenings: VecDeque<Happening>,
+    /// Raw ESP packets (IP protocol 50) the node wanted sent: this driver has UDP sockets
+    /// only, so CHILD_SAs carry traffic here only when UDP-encapsulated (a NAT, or a peer
+    /// such as strongSwan with kernel-libipsec that forces encapsulation).
+    pub raw_esp_unsent: u64,
 }
 
 impl UdpEndpoint {
@@ -73,17 +83,17 @@ impl UdpEndpoint {
         let nat_t_local = nat_t.local_addr()?;
         config.nat_t_port = nat_t_local.port();
         config.peer_nat_t_port = ports.peer_nat_t;
-        let endpoint = Endpoint::new(config)
+        let node = Node::new(config, DataPlaneConfig::default())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         Ok(Self {
-            endpoint,
+            node,
             ike,
             nat_t,
             ike_local,
             nat_t_local,
             epoch: Instant::now(),
-            events: VecDeque::new(),
-            esp_ignored: 0,
+            happenings: VecDeque::new(),
+            raw_esp_unsent: 0,
         })
     }
 
@@ -106,7 +116,22 @@ impl UdpEndpoint {
     }
 
     pub fn endpoint(&mut self) -> &mut Endpoint {
-        &mut self.endpoint
+        self.node.endpoint_mut()
+    }
+
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Seals an inner IP packet on the CHILD_SA whose selectors cover it; it goes out on the
+    /// next [`UdpEndpoint::next`] call. Returns the outbound SPI.
+    pub fn send_packet(&mut self, inner: &[u8]) -> Result<u32, DataPlaneError> {
+        let now = self.now();
+        self.node.send_packet(now, inner)
+    }
+
+    pub fn data_stats(&self) -> DataPlaneStats {
+        self.node.data_stats()
     }
 
     /// Starts an IKE SA to `remote`. With the socket bound to the unspecified address, the
@@ -121,20 +146,31 @@ impl UdpEndpoint {
             self.ike_local.port(),
         );
         let now = self.now();
-        self.endpoint.connect(now, policy, local, remote)
+        self.node.endpoint_mut().connect(now, policy, local, remote)
     }
 
-    /// Runs I/O and timers until the engine reports an event.
+    /// Runs I/O and timers until the engine reports an event. Inner packets delivered
+    /// meanwhile are counted in [`UdpEndpoint::data_stats`] and dropped; use
+    /// [`UdpEndpoint::next`] to see them.
     pub async fn next_event(&mut self) -> io::Result<Event> {
+        loop {
+            if let Happening::Event(e) = self.next().await? {
+                return Ok(e);
+            }
+        }
+    }
+
+    /// Runs I/O and timers until the node reports an event or delivers an inner packet.
+    pub async fn next(&mut self) -> io::Result<Happening> {
         let mut ike_buf = vec![0u8; 65536];
         let mut nat_buf = vec![0u8; 65536];
         loop {
             self.flush().await?;
-            if let Some(e) = self.events.pop_front() {
-                return Ok(e);
+            if let Some(h) = self.happenings.pop_front() {
+                return Ok(h);
             }
             let deadline = self
-                .endpoint
+                .node
                 .poll_timeout()
                 .map(|t| self.epoch + std::time::Duration::from_micros(t.as_micros()));
             let sleep = async {
@@ -148,19 +184,17 @@ impl UdpEndpoint {
                     let (n, from) = r?;
                     let local = self.receive_addr(self.ike_local, from);
                     let now = self.now();
-                    self.endpoint.handle_datagram(now, local, from, &ike_buf[..n]);
+                    self.node.handle_datagram(now, local, from, &ike_buf[..n]);
                 }
                 r = self.nat_t.recv_from(&mut nat_buf) => {
                     let (n, from) = r?;
                     let local = self.receive_addr(self.nat_t_local, from);
                     let now = self.now();
-                    if self.endpoint.handle_datagram(now, local, from, &nat_buf[..n]) == DatagramKind::Esp {
-                        self.esp_ignored += 1;
-                    }
+                    self.node.handle_datagram(now, local, from, &nat_buf[..n]);
                 }
                 () = sleep => {
                     let now = self.now();
-                    self.endpoint.handle_timeout(now);
+                    self.node.handle_timeout(now);
                 }
             }
         }
@@ -172,9 +206,17 @@ impl UdpEndpoint {
         SocketAddr::new(source_ip_for(socket.ip(), from), socket.port())
     }
 
-    /// Sends every queued datagram from the socket its local port names, and queues events.
+    /// Sends every queued datagram from the socket its local port names, and queues events
+    /// and delivered packets.
     async fn flush(&mut self) -> io::Result<()> {
-        while let Some(t) = self.endpoint.poll_transmit() {
+        while let Some(out) = self.node.poll_transmit() {
+            let t = match out {
+                Output::Udp(t) => t,
+                Output::Esp(_) => {
+                    self.raw_esp_unsent += 1;
+                    continue;
+                }
+            };
             let socket = if t.local.port() == self.nat_t_local.port() {
                 &self.nat_t
             } else {
@@ -182,8 +224,11 @@ impl UdpEndpoint {
             };
             socket.send_to(&t.payload, t.remote).await?;
         }
-        while let Some(e) = self.endpoint.poll_event() {
-            self.events.push_back(e);
+        while let Some(e) = self.node.poll_event() {
+            self.happenings.push_back(Happening::Event(e));
+        }
+        while let Some(d) = self.node.poll_delivered() {
+            self.happenings.push_back(Happening::Delivered(d));
         }
         Ok(())
     }
