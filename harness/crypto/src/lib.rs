@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod cipher;
+pub mod digest;
 mod error;
 pub mod integ;
 pub mod ke;

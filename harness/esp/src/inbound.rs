@@ -211,11 +211,9 @@ impl InboundSa {
             Keyed::Aead(aead) => {
                 let (aad, n) = aead_aad(spi, seq, self.esn);
                 let buf = &mut out[..ct_len];
-                if let Some(fast) = &self.t.fast {
-                    // Decrypt straight from the packet (temporary, see `out_of_place`).
-                    return fast
-                        .open(iv, &aad[..n], ct, icv, buf)
-                        .map_err(|_| EspError::Integrity { spi, seq });
+                if let Some(fast) = aead.out_of_place() {
+                    // Decrypt straight from the packet: no copy of the ciphertext.
+                    return fast.open_gather(iv, &aad[..n], ct, icv, buf).map_err(fail);
                 }
                 buf.copy_from_slice(ct);
                 aead.open_in_place(iv, &aad[..n], buf, icv).map_err(fail)

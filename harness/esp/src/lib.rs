@@ -24,7 +24,6 @@ mod config;
 mod error;
 pub mod fuzzing;
 mod inbound;
-mod out_of_place;
 mod outbound;
 mod replay;
 pub mod shard;

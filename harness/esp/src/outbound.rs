@@ -4,9 +4,9 @@ use ikelab_crypto::cipher::Aead;
 use ikelab_crypto::integ::Mac;
 
 use crate::config::{Mode, SaConfig};
-use crate::out_of_place::OutOfPlace;
 use crate::transform::{aead_aad, write_trailer, Iv, Keyed, Transform, GMAC_ICV_LEN, HEADER_LEN};
 use crate::{EspError, SaStats};
+use ikelab_crypto::cipher::AeadOutOfPlace;
 
 /// IP protocol numbers used as Next Header in tunnel mode.
 pub const NEXT_HEADER_IPV4: u8 = 4;
@@ -115,7 +115,7 @@ impl OutboundSa {
     ) -> Result<usize, EspError> {
         let needed = self.sealed_len(inner.len());
         if inner.len() >= self.tfc_pad_to && out.len() >= needed {
-            if let Some(fast) = &self.t.fast {
+            if let Some(fast) = self.t.fast() {
                 let seq = self.take_seq_checked()?;
                 let n =
                     self.seal_out_of_place(fast, seq, inner, next_header, &mut out[..needed])?;
@@ -206,7 +206,7 @@ impl OutboundSa {
     /// length), the trailer encrypted from a stack buffer: no copy of the payload.
     fn seal_out_of_place(
         &self,
-        fast: &OutOfPlace,
+        fast: &dyn AeadOutOfPlace,
         seq: u64,
         inner: &[u8],
         next_header: u8,
@@ -223,7 +223,7 @@ impl OutboundSa {
         let (head, rest) = out.split_at_mut(iv_end);
         let (ct, trailer_and_tag) = rest.split_at_mut(inner.len());
         let (aad, n) = aead_aad(self.spi, seq, self.esn);
-        fast.seal(
+        fast.seal_scatter(
             &head[HEADER_LEN..],
             &aad[..n],
             inner,
@@ -231,12 +231,9 @@ impl OutboundSa {
             trailer,
             trailer_and_tag,
         )
-        .map_err(|_| EspError::Crypto {
+        .map_err(|source| EspError::Crypto {
             spi: self.spi,
-            source: ikelab_crypto::CryptoError::Rejected {
-                what: "ESP AEAD (out of place)",
-                reason: "aws-lc refused to seal".to_string(),
-            },
+            source,
         })?;
         Ok(out.len())
     }

@@ -8,14 +8,13 @@
 use std::sync::Arc;
 
 use ikelab_crypto::cipher::{
-    Aead, AesCbc, AesGcm, BlockCipher, ChaCha20Poly1305, NullCipher, TripleDesCbc,
+    Aead, AeadOutOfPlace, AesCbc, AesGcm, BlockCipher, ChaCha20Poly1305, NullCipher, TripleDesCbc,
 };
 use ikelab_crypto::integ::{HashAlg, HmacMac};
 use ikelab_crypto::rng::{SecureRandom, SystemRandom};
 use ikelab_crypto::CryptoError;
 
 use crate::config::{Encryption, Integrity, IvSource, SaConfig};
-use crate::out_of_place::OutOfPlace;
 use crate::EspError;
 
 /// SPI and sequence number.
@@ -47,9 +46,6 @@ pub(crate) enum Iv {
 
 pub(crate) struct Transform {
     pub keyed: Keyed,
-    /// AES-GCM-16 and ChaCha20-Poly1305 without the extra copy (temporary, see
-    /// `out_of_place`).
-    pub fast: Option<OutOfPlace>,
     pub iv: Iv,
     pub iv_len: usize,
     pub block_len: usize,
@@ -64,6 +60,15 @@ fn crypto(spi: u32) -> impl Fn(CryptoError) -> EspError {
 }
 
 impl Transform {
+    /// The copy-free AEAD path (AES-GCM-16, ChaCha20-Poly1305): from the inner packet
+    /// straight into the output buffer, one pass over the data instead of two.
+    pub fn fast(&self) -> Option<&dyn AeadOutOfPlace> {
+        match &self.keyed {
+            Keyed::Aead(a) => a.out_of_place(),
+            _ => None,
+        }
+    }
+
     pub fn new(cfg: &SaConfig) -> Result<Self, EspError> {
         cfg.validate()?;
         let spi = cfg.spi;
@@ -117,7 +122,6 @@ impl Transform {
         };
         Ok(Self {
             keyed,
-            fast: OutOfPlace::new(e, ek),
             iv,
             iv_len: e.iv_len(),
             block_len: e.block_len(),

@@ -1,7 +1,7 @@
 //! ChaCha20-Poly1305 for ESP and IKEv2 (RFC 7634): 32-octet key ‖ 4-octet salt,
 //! 8-octet IV, 16-octet ICV.
 
-use super::{aead_nonce, split_salt, Aead, AEAD_SALT_LEN};
+use super::{aead_nonce, split_salt, Aead, AeadOutOfPlace, AEAD_SALT_LEN};
 use crate::CryptoError;
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 
@@ -74,5 +74,46 @@ impl Aead for ChaCha20Poly1305 {
             )
             .map(|_| ())
             .map_err(|_| CryptoError::Integrity { what: NAME })
+    }
+
+    fn out_of_place(&self) -> Option<&dyn AeadOutOfPlace> {
+        Some(self)
+    }
+}
+
+impl AeadOutOfPlace for ChaCha20Poly1305 {
+    fn seal_scatter(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ct_out: &mut [u8],
+        extra: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let nonce = aead_nonce(NAME, &self.salt, iv)?;
+        super::FullTag {
+            what: NAME,
+            key: &self.key,
+            nonce,
+        }
+        .seal_scatter(aad, plaintext, ct_out, extra, extra_out_and_tag)
+    }
+
+    fn open_gather(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        ct: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let nonce = aead_nonce(NAME, &self.salt, iv)?;
+        super::FullTag {
+            what: NAME,
+            key: &self.key,
+            nonce,
+        }
+        .open_gather(aad, ct, tag, out)
     }
 }

@@ -11,7 +11,7 @@
 //! time, and only then decrypt for real. The buffer never holds unauthenticated
 //! plaintext when we return an error.
 
-use super::{aead_nonce, split_salt, Aead, AEAD_SALT_LEN};
+use super::{aead_nonce, split_salt, Aead, AeadOutOfPlace, AEAD_SALT_LEN};
 use crate::secret::ct_eq;
 use crate::CryptoError;
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -206,6 +206,54 @@ impl Aead for AesGcm {
             return Err(CryptoError::Integrity { what: self.name });
         }
         self.ctr_xor(ctr, &nonce, in_out)
+    }
+
+    fn out_of_place(&self) -> Option<&dyn AeadOutOfPlace> {
+        // Truncated ICVs need the recompute-the-tag path of `open_in_place`.
+        (self.tag_len == 16).then_some(self as &dyn AeadOutOfPlace)
+    }
+}
+
+impl AeadOutOfPlace for AesGcm {
+    fn seal_scatter(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ct_out: &mut [u8],
+        extra: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        if self.tag_len != 16 || plaintext.len() + extra.len() > MAX_GCM_INPUT {
+            return Err(CryptoError::length(self.name, "ICV", 16, self.tag_len));
+        }
+        let nonce = aead_nonce(self.name, &self.salt, iv)?;
+        super::FullTag {
+            what: self.name,
+            key: &self.key,
+            nonce,
+        }
+        .seal_scatter(aad, plaintext, ct_out, extra, extra_out_and_tag)
+    }
+
+    fn open_gather(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        ct: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        if self.tag_len != 16 || ct.len() > MAX_GCM_INPUT {
+            return Err(CryptoError::length(self.name, "ICV", 16, self.tag_len));
+        }
+        let nonce = aead_nonce(self.name, &self.salt, iv)?;
+        super::FullTag {
+            what: self.name,
+            key: &self.key,
+            nonce,
+        }
+        .open_gather(aad, ct, tag, out)
     }
 }
 

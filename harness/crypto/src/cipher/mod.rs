@@ -47,6 +47,120 @@ pub trait Aead: Send + Sync {
         in_out: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError>;
+    /// The copy-free interface, where the implementation has one (AES-GCM with a 16-octet
+    /// ICV, ChaCha20-Poly1305). The ESP data plane seals from the inner packet straight into
+    /// the output buffer with it, saving a pass over every packet.
+    fn out_of_place(&self) -> Option<&dyn AeadOutOfPlace> {
+        None
+    }
+}
+
+/// Encryption from one buffer into another (see [`Aead::out_of_place`]).
+pub trait AeadOutOfPlace: Send + Sync {
+    /// Encrypts `plaintext ‖ extra` (RFC 4303: the inner packet, then padding and trailer
+    /// held in a small separate buffer) into `ct_out` (same length as `plaintext`) and
+    /// `extra_out_and_tag` (`extra`'s ciphertext followed by the full ICV).
+    fn seal_scatter(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ct_out: &mut [u8],
+        extra: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<(), CryptoError>;
+    /// Verifies `tag` over `ct` and decrypts it into `out` (same length). On failure `out`
+    /// is zeroed: it never holds unauthenticated plaintext.
+    fn open_gather(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        ct: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+}
+
+/// [`AeadOutOfPlace`] over an aws-lc-rs key, for the AEADs whose full 16-octet tag is the ICV:
+/// one message's key and nonce.
+pub(crate) struct FullTag<'a> {
+    pub what: &'static str,
+    pub key: &'a aws_lc_rs::aead::LessSafeKey,
+    pub nonce: [u8; 12],
+}
+
+impl FullTag<'_> {
+    pub(crate) fn seal_scatter(
+        self,
+        aad: &[u8],
+        plaintext: &[u8],
+        ct_out: &mut [u8],
+        extra: &[u8],
+        extra_out_and_tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        use aws_lc_rs::aead::{Aad, Nonce};
+        if ct_out.len() != plaintext.len() {
+            return Err(CryptoError::length(
+                self.what,
+                "ciphertext output",
+                plaintext.len(),
+                ct_out.len(),
+            ));
+        }
+        if extra_out_and_tag.len() != extra.len() + 16 {
+            return Err(CryptoError::length(
+                self.what,
+                "trailer and ICV output",
+                extra.len() + 16,
+                extra_out_and_tag.len(),
+            ));
+        }
+        self.key
+            .seal_out_of_place_scatter(
+                Nonce::assume_unique_for_key(self.nonce),
+                Aad::from(aad),
+                plaintext,
+                ct_out,
+                extra,
+                extra_out_and_tag,
+            )
+            .map_err(|e| CryptoError::rejected(self.what, e))
+    }
+
+    pub(crate) fn open_gather(
+        self,
+        aad: &[u8],
+        ct: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        use aws_lc_rs::aead::{Aad, Nonce};
+        if tag.len() != 16 {
+            return Err(CryptoError::length(self.what, "ICV", 16, tag.len()));
+        }
+        if out.len() != ct.len() {
+            return Err(CryptoError::length(
+                self.what,
+                "plaintext output",
+                ct.len(),
+                out.len(),
+            ));
+        }
+        let r = self
+            .key
+            .open_separate_gather(
+                Nonce::assume_unique_for_key(self.nonce),
+                Aad::from(aad),
+                ct,
+                tag,
+                out,
+            )
+            .map_err(|_| CryptoError::Integrity { what: self.what });
+        if r.is_err() {
+            out.fill(0);
+        }
+        r
+    }
 }
 
 /// An unauthenticated block cipher in CBC mode (or ENCR_NULL), used with a
