@@ -338,6 +338,10 @@ pub fn describe(event: &Event) -> Option<String> {
             m.notifies
         ),
         EventKind::IkeKeys(_) => return None,
+        EventKind::IkeSaRekeyed { spi_i, spi_r } => {
+            format!("[{sa}] IKE_SA rekeyed (SPIs {spi_i:016x}_i {spi_r:016x}_r)")
+        }
+        EventKind::IkeSaRekeyFailed { notify } => format!("[{sa}] IKE_SA rekey failed: {notify}"),
     })
 }
 

@@ -45,7 +45,9 @@ pub enum DatagramKind {
 ///   [`Endpoint::poll_timeout`] has come;
 /// - **commands**: [`Endpoint::connect`] starts an IKE SA as initiator,
 ///   [`Endpoint::delete_ike_sa`], [`Endpoint::delete_child_sa`] and [`Endpoint::send_dpd`]
-///   start INFORMATIONAL exchanges;
+///   start INFORMATIONAL exchanges, [`Endpoint::create_child_sa`],
+///   [`Endpoint::rekey_child_sa`] and [`Endpoint::rekey_ike_sa`] CREATE_CHILD_SA exchanges
+///   (the engine also rekeys on its own when the policy lifetimes say so);
 /// - **outputs**, to drain after *every* input or command, in this order:
 ///   1. [`Endpoint::poll_transmit`] until `None`: send each [`Transmit`] from `local` to
 ///      `remote`;
@@ -144,7 +146,7 @@ impl Endpoint {
                     other => ConfigError::policy("connect", other),
                 }
             })?;
-        self.by_spi.insert(spi_i, handle);
+        self.register_spi(spi_i, handle);
         self.sas.insert(handle, sa);
         Ok(handle)
     }
@@ -161,7 +163,10 @@ impl Endpoint {
             let mut b = [0u8; 8];
             self.shared.config.rng.fill(&mut b)?;
             let spi = u64::from_be_bytes(b);
-            if spi != 0 && !self.by_spi.contains_key(&spi) {
+            if spi != 0
+                && !self.by_spi.contains_key(&spi)
+                && !self.shared.leases.ike_spis.contains(&spi)
+            {
                 return Ok(spi);
             }
         }
@@ -233,7 +238,11 @@ impl Endpoint {
                 };
                 let known = if sa.initiator { sa.spi_r } else { sa.spi_i };
                 // An initiator learns the responder SPI from the first response.
-                known == theirs || (sa.initiator && known == 0)
+                known == theirs
+                    || (sa.initiator && known == 0)
+                    || sa
+                        .retired_index(hp.initiator_spi(), hp.responder_spi())
+                        .is_some()
             })
         });
         let Some(handle) = handle else {
@@ -264,10 +273,40 @@ impl Endpoint {
                 sa::Followup::default()
             }
         };
+        self.sync_spis(handle);
         if let Some(id) = followup.initial_contact {
             self.initial_contact(now, handle, &id);
         }
         DatagramKind::Ike
+    }
+
+    fn register_spi(&mut self, spi: u64, handle: SaHandle) {
+        self.by_spi.insert(spi, handle);
+        self.shared.leases.ike_spis.insert(spi);
+    }
+
+    /// After a rekey: the SPI map follows the SA's current and retired SPIs.
+    fn sync_spis(&mut self, handle: SaHandle) {
+        let Some(sa) = self.sas.get_mut(&handle) else {
+            return;
+        };
+        if !core::mem::take(&mut sa.spis_changed) {
+            return;
+        }
+        let wanted = sa.our_spis();
+        let stale: Vec<u64> = self
+            .by_spi
+            .iter()
+            .filter(|(spi, h)| **h == handle && !wanted.contains(spi))
+            .map(|(spi, _)| *spi)
+            .collect();
+        for spi in stale {
+            self.by_spi.remove(&spi);
+            self.shared.leases.ike_spis.remove(&spi);
+        }
+        for spi in wanted {
+            self.register_spi(spi, handle);
+        }
     }
 
     /// §2.4: INITIAL_CONTACT from an authenticated peer replaces its older IKE SAs with us.
@@ -427,7 +466,7 @@ impl Endpoint {
         };
         match reply {
             Ok(InitReply::Accept(sa)) => {
-                self.by_spi.insert(spi_r, handle);
+                self.register_spi(spi_r, handle);
                 self.by_init.insert((spi_i, remote), handle);
                 self.sas.insert(handle, *sa);
             }
@@ -450,26 +489,37 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Timestamp) {
         let Self { sas, shared, .. } = self;
         let mut ctx = shared.ctx(now);
-        for sa in sas.values_mut() {
+        let mut changed = Vec::new();
+        for (h, sa) in sas.iter_mut() {
             if sa.next_timeout().is_some_and(|t| t <= now) {
                 if let Err(e) = sa.on_timeout(&mut ctx) {
                     sa.close(&mut ctx, CloseReason::ProtocolError(e.to_string()));
                 }
+                if sa.spis_changed {
+                    changed.push(*h);
+                }
             }
         }
-        let expired: Vec<SaHandle> = sas
+        for h in changed {
+            self.sync_spis(h);
+        }
+        let expired: Vec<SaHandle> = self
+            .sas
             .iter()
             .filter(|(_, sa)| sa.expired(now))
             .map(|(h, _)| *h)
             .collect();
         for h in expired {
-            if let Some(sa) = self.sas.remove(&h) {
-                if self.by_spi.get(&sa.our_spi()) == Some(&h) {
-                    self.by_spi.remove(&sa.our_spi());
-                }
-                if !sa.initiator {
-                    self.by_init.remove(&(sa.spi_i, sa.path.remote));
-                }
+            if self.sas.remove(&h).is_some() {
+                let Self { by_spi, shared, .. } = self;
+                by_spi.retain(|spi, x| {
+                    let keep = *x != h;
+                    if !keep {
+                        shared.leases.ike_spis.remove(spi);
+                    }
+                    keep
+                });
+                self.by_init.retain(|_, x| *x != h);
             }
         }
     }
@@ -514,6 +564,53 @@ impl Endpoint {
         self.command(now, sa, |s, ctx| s.delete_child(ctx, spi_in))
     }
 
+    /// Creates an additional CHILD_SA (CREATE_CHILD_SA, RFC 7296 §1.3.1) from the SA's policy
+    /// CHILD_SA `child_name`, with PFS when its proposals name KE methods. The outcome is an
+    /// [`EventKind::ChildSaInstalled`] or [`EventKind::ChildSaFailed`].
+    pub fn create_child_sa(
+        &mut self,
+        now: Timestamp,
+        sa: SaHandle,
+        child_name: &str,
+    ) -> Result<(), ConfigError> {
+        let s = self.sas.get(&sa).ok_or(ConfigError::UnknownSa(sa.0))?;
+        let policy = s
+            .child_policy(child_name)
+            .ok_or_else(|| ConfigError::UnknownChildPolicy {
+                policy: s.policy.name.clone(),
+                child: child_name.to_owned(),
+            })?;
+        self.command(now, sa, |s, ctx| s.start_create_child(ctx, &policy))
+    }
+
+    /// Rekeys a CHILD_SA by our inbound SPI (RFC 7296 §1.3.3, §2.8): a new SA with fresh keys
+    /// (PFS per the policy), installed before the old one is deleted. Already being rekeyed or
+    /// deleted: nothing happens.
+    pub fn rekey_child_sa(
+        &mut self,
+        now: Timestamp,
+        sa: SaHandle,
+        spi_in: u32,
+    ) -> Result<(), ConfigError> {
+        let known = self
+            .sas
+            .get(&sa)
+            .is_some_and(|s| s.children.iter().any(|c| c.spi_in == spi_in));
+        if !known {
+            return Err(ConfigError::UnknownChild {
+                sa: sa.0,
+                spi: spi_in,
+            });
+        }
+        self.command(now, sa, |s, ctx| s.start_rekey_child(ctx, spi_in))
+    }
+
+    /// Rekeys the IKE SA (RFC 7296 §1.3.2, §2.18): new SPIs and keys, the CHILD_SAs carry on.
+    /// The [`SaHandle`] stays valid; [`EventKind::IkeSaRekeyed`] reports the new SPIs.
+    pub fn rekey_ike_sa(&mut self, now: Timestamp, sa: SaHandle) -> Result<(), ConfigError> {
+        self.command(now, sa, |s, ctx| s.start_rekey_ike(ctx))
+    }
+
     /// Sends a liveness check (an empty INFORMATIONAL request).
     pub fn send_dpd(&mut self, now: Timestamp, sa: SaHandle) -> Result<(), ConfigError> {
         self.command(now, sa, |s, ctx| s.dpd(ctx))
@@ -536,6 +633,7 @@ impl Endpoint {
         if let Err(e) = f(sa, &mut ctx) {
             sa.close(&mut ctx, CloseReason::ProtocolError(e.to_string()));
         }
+        self.sync_spis(handle);
         Ok(())
     }
 

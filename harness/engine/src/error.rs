@@ -18,6 +18,8 @@ pub enum ConfigError {
     NotEstablished(u64),
     #[error("IKE SA {sa} has no CHILD_SA with inbound SPI {spi:#010x}")]
     UnknownChild { sa: u64, spi: u32 },
+    #[error("policy {policy:?} has no CHILD_SA named {child:?}")]
+    UnknownChildPolicy { policy: String, child: String },
 }
 
 impl ConfigError {

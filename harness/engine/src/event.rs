@@ -56,6 +56,13 @@ pub enum EventKind {
     Message(MessageTrace),
     /// IKE SA keys for a key log (only with [`crate::EndpointConfig::keylog`]).
     IkeKeys(Box<IkeKeyLog>),
+    /// The IKE SA was rekeyed (RFC 7296 §1.3.2, §2.18): these are its new SPIs. The
+    /// [`crate::SaHandle`] stays the same, its CHILD_SAs moved to the new SA, and the old SA is
+    /// deleted on its old SPIs. A new [`EventKind::IkeKeys`] follows when key logging is on.
+    IkeSaRekeyed { spi_i: u64, spi_r: u64 },
+    /// Our IKE SA rekey was refused; the SA goes on with its current keys (a TEMPORARY_FAILURE
+    /// is retried later without this event).
+    IkeSaRekeyFailed { notify: NotifyType },
 }
 
 /// Why an IKE SA ended.
@@ -184,6 +191,10 @@ pub struct ChildSaInfo {
     pub remote: SocketAddr,
     /// ESP in UDP (RFC 3948) because of a NAT.
     pub udp_encapsulation: bool,
+    /// A rekey (RFC 7296 §2.8): the inbound SPI of the CHILD_SA this one replaces. The old SA
+    /// is deleted (a [`EventKind::ChildSaDeleted`] follows) once this one is installed, so a
+    /// data plane keyed on SPIs loses nothing.
+    pub rekey_of: Option<u32>,
 }
 
 /// Which way a traced message went.

@@ -31,7 +31,9 @@ fn endpoint(seed: u64, responder: Option<IkePolicy>) -> Option<Endpoint> {
 /// - `2 len bytes…`: the same to the NAT-T port (the bytes include or omit the marker);
 /// - `3 pos xor`: flip bits of the initiator's next datagram before delivering it;
 /// - `4 secs`: advance time and run timers on both sides;
-/// - `5`: the responder starts a liveness check on every SA it can.
+/// - `5`: the responder starts a liveness check on every SA it can;
+/// - `6 what`: the initiator rekeys its first CHILD_SA (`what` even) or the IKE SA (odd), so
+///   CREATE_CHILD_SA requests and their mutations reach the responder.
 pub fn responder_state(data: &[u8]) {
     run(data);
 }
@@ -54,16 +56,16 @@ fn run(data: &[u8]) -> usize {
     let r_natt: SocketAddr = ([192, 0, 2, 2], 4500).into();
     let i_addr: SocketAddr = ([192, 0, 2, 1], 500).into();
     let mut now = Timestamp::from_micros(1);
-    if init.connect(now, Arc::new(client), i_addr, r_addr).is_err() {
+    let Ok(i_handle) = init.connect(now, Arc::new(client), i_addr, r_addr) else {
         return 0;
-    }
+    };
     let mut pending: Vec<Transmit> = Vec::new();
     let mut handles = Vec::new();
     let mut rest = data;
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
         pending.extend(core::iter::from_fn(|| init.poll_transmit()));
-        match op % 6 {
+        match op % 7 {
             0 => {
                 for t in pending.drain(..) {
                     resp.handle_datagram(now, t.remote, t.local, &t.payload);
@@ -81,7 +83,7 @@ fn run(data: &[u8]) -> usize {
                 let n = usize::from(len).min(tail.len());
                 let (bytes, tail) = tail.split_at(n);
                 rest = tail;
-                let to = if op % 6 == 1 { r_addr } else { r_natt };
+                let to = if op % 7 == 1 { r_addr } else { r_natt };
                 resp.handle_datagram(now, to, i_addr, bytes);
             }
             3 => {
@@ -105,9 +107,24 @@ fn run(data: &[u8]) -> usize {
                 resp.handle_timeout(now);
                 init.handle_timeout(now);
             }
-            _ => {
+            5 => {
                 for h in &handles {
                     let _ = resp.send_dpd(now, *h);
+                }
+            }
+            _ => {
+                let Some((&what, tail)) = rest.split_first() else {
+                    break;
+                };
+                rest = tail;
+                let child = init.child_sas(i_handle).first().map(|c| c.0);
+                match (what % 2, child) {
+                    (0, Some(spi)) => {
+                        let _ = init.rekey_child_sa(now, i_handle, spi);
+                    }
+                    _ => {
+                        let _ = init.rekey_ike_sa(now, i_handle);
+                    }
                 }
             }
         }
@@ -141,6 +158,11 @@ mod tests {
     fn genuine_sequence_reaches_established_and_garbage_is_survived() {
         // Two genuine rounds: IKE_SA_INIT and IKE_AUTH, then time passes.
         assert_eq!(run(&[0, 0, 4, 30, 5, 0]), 1);
+        // Rekeys of the CHILD_SA and the IKE SA, then a mutated CREATE_CHILD_SA request.
+        assert_eq!(
+            run(&[0, 0, 6, 0, 0, 0, 6, 1, 0, 0, 0, 6, 0, 3, 60, 0x40, 0, 4, 10]),
+            1
+        );
         // Octet 48 is in IDi (plaintext under the null provider): AUTH no longer matches.
         assert_eq!(run(&[0, 3, 48, 0x01, 0]), 0, "a flipped IDi octet fails");
         // Mutations of the genuine messages, raw datagrams on both ports, time jumps.

@@ -46,7 +46,9 @@ pub use sa::SaState;
 pub use time::Timestamp;
 pub use violation::{AuthFailure, Violation};
 
-/// Identifies an IKE SA within its endpoint. Never reused.
+/// Identifies an IKE SA within its endpoint. Never reused. An IKE SA rekey (RFC 7296 §2.18)
+/// keeps the handle: the new SA (new SPIs, see [`EventKind::IkeSaRekeyed`]) takes over the old
+/// one's CHILD_SAs and commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SaHandle(pub u64);
 

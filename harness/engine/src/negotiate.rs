@@ -18,11 +18,18 @@ pub(crate) struct IkeChoice {
     pub number: u8,
     pub transforms: IkeTransforms,
     pub suite: IkeSuite,
+    /// The proposal's SPI: empty in IKE_SA_INIT, the sender's new IKE SPI in a rekey.
+    pub spi: Vec<u8>,
 }
 
 impl IkeChoice {
     /// The one-proposal SA payload of the response.
     pub fn to_wire(&self) -> SaPayload {
+        self.to_wire_with_spi(Vec::new())
+    }
+
+    /// The same with our new IKE SPI (IKE SA rekey, RFC 7296 §1.3.2).
+    pub fn to_wire_with_spi(&self, spi: Vec<u8>) -> SaPayload {
         let t = &self.transforms;
         let p = IkeProposal {
             encryption: vec![t.encryption],
@@ -31,7 +38,7 @@ impl IkeChoice {
             ke: vec![t.ke],
         };
         SaPayload {
-            proposals: vec![p.to_wire(self.number, Vec::new())],
+            proposals: vec![p.to_wire(self.number, spi)],
         }
     }
 }
@@ -79,9 +86,21 @@ pub(crate) fn select_ike(
     theirs: &SaPayload,
     ke_group: KeMethod,
 ) -> IkeSelection {
+    select_ike_spi(provider, ours, theirs, ke_group, 0)
+}
+
+/// [`select_ike`] for proposals carrying an SPI of `spi_len` octets (8 in an IKE SA rekey,
+/// RFC 7296 §3.3.1); proposals with another SPI size are skipped.
+pub(crate) fn select_ike_spi(
+    provider: &Provider,
+    ours: &[IkeProposal],
+    theirs: &SaPayload,
+    ke_group: KeMethod,
+    spi_len: usize,
+) -> IkeSelection {
     let mut fallback = None;
     for wire in &theirs.proposals {
-        if wire.protocol != ProtocolId::IKE || !wire.spi.is_empty() {
+        if wire.protocol != ProtocolId::IKE || wire.spi.len() != spi_len {
             continue;
         }
         let (peer, unknown) = IkeProposal::from_wire(wire);
@@ -109,6 +128,7 @@ pub(crate) fn select_ike(
                         ke: ke_group,
                     },
                     suite,
+                    spi: wire.spi.clone(),
                 });
             }
             if fallback.is_none() {
@@ -278,6 +298,7 @@ pub(crate) fn check_ike_choice(
             ke: chosen.ke[0],
         },
         suite,
+        spi: p.spi.clone(),
     })
 }
 
@@ -314,6 +335,8 @@ pub(crate) struct EspChoice {
     pub transforms: ChildTransforms,
     pub encr: &'static EncrTransform,
     pub integ: Option<&'static IntegTransform>,
+    /// The PFS group (CREATE_CHILD_SA only, RFC 7296 §1.3.1).
+    pub ke: Option<KeMethod>,
 }
 
 impl EspChoice {
@@ -323,7 +346,7 @@ impl EspChoice {
         let p = ChildProposal {
             encryption: vec![t.encryption],
             integrity: t.integrity.into_iter().collect(),
-            ke: Vec::new(),
+            ke: self.ke.into_iter().collect(),
             esn: vec![if t.esn { EsnId::ESN } else { EsnId::NO_ESN }],
         };
         SaPayload {
@@ -369,11 +392,106 @@ pub(crate) fn select_esp(
                     },
                     encr,
                     integ,
+                    ke: None,
                 });
             }
         }
     }
     None
+}
+
+/// What the responder makes of a CREATE_CHILD_SA request's ESP SA and KE payloads.
+#[derive(Debug)]
+pub(crate) enum EspSelection {
+    Chosen(EspChoice),
+    /// A proposal is acceptable with another PFS group than the KE payload's (or with one
+    /// when the request has no KE payload).
+    WrongGroup(KeMethod),
+    NoProposal,
+}
+
+/// Responder side of §1.3.1 (CREATE_CHILD_SA): like [`select_esp`], and the KE transforms
+/// must agree with the KE payload (`ke_group`, `None` without one). A proposal list without
+/// a KE transform, or with NONE, accepts no PFS.
+pub(crate) fn select_esp_ke(
+    provider: &Provider,
+    ours: &[ChildProposal],
+    theirs: &SaPayload,
+    ke_group: Option<KeMethod>,
+) -> EspSelection {
+    let mut fallback = None;
+    for wire in &theirs.proposals {
+        if wire.protocol != ProtocolId::ESP {
+            continue;
+        }
+        let Some(peer_spi) = spi_u32(&wire.spi) else {
+            continue;
+        };
+        let (peer, unknown) = ChildProposal::from_wire(wire);
+        if !unknown.is_empty() || peer.esn.is_empty() {
+            continue;
+        }
+        for mine in ours {
+            let Some((encryption, encr, integrity, integ, esn)) = esp_match(provider, mine, &peer)
+            else {
+                continue;
+            };
+            let groups = |l: &[KeMethod]| -> Vec<KeMethod> {
+                l.iter()
+                    .copied()
+                    .filter(|g| *g != KeMethod::NONE && provider.ke(g.0).is_ok())
+                    .collect()
+            };
+            let allows_none = |l: &[KeMethod]| l.is_empty() || l.contains(&KeMethod::NONE);
+            let mine_groups = groups(&mine.ke);
+            let common: Vec<KeMethod> = groups(&peer.ke)
+                .into_iter()
+                .filter(|g| mine_groups.contains(g))
+                .collect();
+            let no_pfs = allows_none(&peer.ke) && allows_none(&mine.ke);
+            let ke = match ke_group {
+                Some(g) if common.contains(&g) => Some(g),
+                _ if no_pfs => None,
+                _ => {
+                    if fallback.is_none() {
+                        fallback = common.first().copied();
+                    }
+                    continue;
+                }
+            };
+            return EspSelection::Chosen(EspChoice {
+                number: wire.number,
+                peer_spi,
+                transforms: ChildTransforms {
+                    encryption,
+                    integrity,
+                    esn,
+                },
+                encr,
+                integ,
+                ke,
+            });
+        }
+    }
+    match fallback {
+        Some(g) => EspSelection::WrongGroup(g),
+        None => EspSelection::NoProposal,
+    }
+}
+
+/// ESP proposals for CREATE_CHILD_SA: like [`offer_esp`] but the KE transforms (PFS) stay.
+pub(crate) fn offer_esp_pfs(provider: &Provider, ours: &[ChildProposal]) -> Vec<ChildProposal> {
+    ours.iter()
+        .filter_map(|o| {
+            let mut p = offer_esp(provider, std::slice::from_ref(o)).pop()?;
+            p.ke =
+                o.ke.iter()
+                    .copied()
+                    .filter(|k| *k == KeMethod::NONE || provider.ke(k.0).is_ok())
+                    .collect();
+            Some(p)
+        })
+        .collect()
 }
 
 type EspMatch = (
@@ -427,8 +545,28 @@ pub(crate) fn check_esp_choice(
     if let Some(t) = unknown.first() {
         return Err(format!("transform type {t} in an ESP proposal"));
     }
-    if chosen.encryption.len() != 1 || chosen.esn.len() != 1 || chosen.integrity.len() > 1 {
+    if chosen.encryption.len() != 1
+        || chosen.esn.len() != 1
+        || chosen.integrity.len() > 1
+        || chosen.ke.len() > 1
+    {
         return Err("not exactly one transform of each type".into());
+    }
+    let offered_pfs = offered
+        .transforms
+        .iter()
+        .any(|t| t.transform_type == ikelab_wire::iana::TransformType::KE && t.id != 0);
+    let offered_none = !offered
+        .transforms
+        .iter()
+        .any(|t| t.transform_type == ikelab_wire::iana::TransformType::KE)
+        || offered
+            .transforms
+            .iter()
+            .any(|t| t.transform_type == ikelab_wire::iana::TransformType::KE && t.id == 0);
+    let ke = chosen.ke.first().copied().filter(|k| *k != KeMethod::NONE);
+    if offered_pfs && !offered_none && ke.is_none() {
+        return Err("no KE transform although we require PFS".into());
     }
     let encryption = chosen.encryption[0];
     let encr = encr_supported(provider, &encryption, false)
@@ -455,6 +593,7 @@ pub(crate) fn check_esp_choice(
         },
         encr,
         integ,
+        ke,
     })
 }
 

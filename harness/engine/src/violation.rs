@@ -2,7 +2,7 @@
 //! section that states it and the Notify (if any) the engine answers with. Surfaced as
 //! [`crate::EventKind::Violation`] so tests and scenarios assert on the exact rule.
 
-use ikelab_wire::iana::{ExchangeType, KeMethod, NotifyType, PayloadType};
+use ikelab_wire::iana::{ExchangeType, KeMethod, NotifyType, PayloadType, ProtocolId};
 
 /// Why authentication failed (all answered with AUTHENTICATION_FAILED, RFC 7296 §2.15/§2.21.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +99,18 @@ pub enum Violation {
     InvalidCookie,
     /// A response's SPI, exchange or Message ID does not match our request.
     ResponseMismatch { reason: String },
+    /// A REKEY_SA notify that does not name an ESP or AH SA by a 4-octet SPI (RFC 7296 §3.10:
+    /// for Child SAs the Protocol ID MUST be AH or ESP; the libreswan CVE-2023-38710 shape):
+    /// answered with INVALID_SYNTAX, nothing changes.
+    InvalidRekeySa {
+        protocol: ProtocolId,
+        spi_len: usize,
+    },
+    /// A rekey of a CHILD_SA we do not have (RFC 7296 §2.25: CHILD_SA_NOT_FOUND).
+    RekeyOfUnknownChild { spi: u32 },
+    /// A CREATE_CHILD_SA exchange that mixes an IKE SA rekey with Child SA payloads or sends
+    /// a KE payload where none may be (RFC 7296 §1.3: INVALID_SYNTAX).
+    MalformedCreateChild { reason: String },
 }
 
 impl Violation {
@@ -128,6 +140,9 @@ impl Violation {
             Self::WrongInitiatorFlag | Self::NonZeroResponderSpi { .. } => "RFC 7296 §3.1",
             Self::UnexpectedExchange { .. } | Self::ResponseMismatch { .. } => "RFC 7296 §1",
             Self::InvalidCookie => "RFC 7296 §2.6",
+            Self::InvalidRekeySa { .. } => "RFC 7296 §3.10",
+            Self::RekeyOfUnknownChild { .. } => "RFC 7296 §2.25",
+            Self::MalformedCreateChild { .. } => "RFC 7296 §1.3",
         }
     }
 
@@ -140,7 +155,10 @@ impl Violation {
             | Self::MissingPayload { .. }
             | Self::DuplicatePayload { .. }
             | Self::NonceLength { .. }
-            | Self::InvalidKeData { .. } => NotifyType::INVALID_SYNTAX,
+            | Self::InvalidKeData { .. }
+            | Self::InvalidRekeySa { .. }
+            | Self::MalformedCreateChild { .. } => NotifyType::INVALID_SYNTAX,
+            Self::RekeyOfUnknownChild { .. } => NotifyType::CHILD_SA_NOT_FOUND,
             Self::NoProposalChosen => NotifyType::NO_PROPOSAL_CHOSEN,
             Self::KeGroupMismatch { .. } => NotifyType::INVALID_KE_PAYLOAD,
             Self::AuthenticationFailed(_) => NotifyType::AUTHENTICATION_FAILED,

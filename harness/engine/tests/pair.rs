@@ -2,6 +2,8 @@
 //! error path asserts the Notify on the wire (decrypted with the key log where needed).
 
 mod pair {
+    // Shared with tests/create_child.rs, which uses other helpers.
+    #[allow(dead_code)]
     pub mod harness;
 }
 

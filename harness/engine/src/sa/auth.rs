@@ -35,7 +35,7 @@ pub(crate) struct PendingChild {
     pub mode: Mode,
 }
 
-fn ts_payload(selectors: &[AddressRange]) -> TsPayload {
+pub(super) fn ts_payload(selectors: &[AddressRange]) -> TsPayload {
     TsPayload {
         reserved: [0; 3],
         selectors: selectors
@@ -46,7 +46,7 @@ fn ts_payload(selectors: &[AddressRange]) -> TsPayload {
     }
 }
 
-fn ranges(ts: &TsPayload) -> Vec<AddressRange> {
+pub(super) fn ranges(ts: &TsPayload) -> Vec<AddressRange> {
     ts.selectors
         .iter()
         .filter_map(|s| match s {
@@ -58,7 +58,7 @@ fn ranges(ts: &TsPayload) -> Vec<AddressRange> {
 
 /// Resolves policy selectors; `dynamic` becomes `addr`, or the whole family when `wide`
 /// (an initiator asking for a virtual IP does not know its address yet).
-fn resolve(specs: &[TsSpec], addrs: &[IpAddr], wide: bool) -> Vec<AddressRange> {
+pub(super) fn resolve(specs: &[TsSpec], addrs: &[IpAddr], wide: bool) -> Vec<AddressRange> {
     let mut out = Vec::new();
     let Some(&first) = addrs.first() else {
         return out;
@@ -280,6 +280,7 @@ impl IkeSa {
         self.remote_id = Some(peer.clone());
         self.half_open_deadline = None;
         self.state = State::Established;
+        self.schedule_ike_rekey(ctx)?;
 
         let mut out = vec![Payload::new(PayloadBody::IdResponder(idr_ours))];
         out.extend(
@@ -489,6 +490,11 @@ impl IkeSa {
             // Responder: TSr is local, TSi remote.
             local_ts: n_tsr,
             remote_ts: n_tsi,
+            exchange_initiator: false,
+            ni: self.ni.clone(),
+            nr: self.nr.clone(),
+            g_ir: None,
+            rekey_of: None,
         }))
     }
 
@@ -607,6 +613,7 @@ impl IkeSa {
         }
         self.remote_id = Some(Identity::from_payload(idr));
         self.state = State::Established;
+        self.schedule_ike_rekey(ctx)?;
         self.established(ctx, auth.method);
         if let Some(child) = pending.child {
             self.accept_child(ctx, inner, child)?;
@@ -659,13 +666,14 @@ impl IkeSa {
                     })
                     .collect()
             };
+            self.virtual_ips = pick(
+                CpAttributeType::INTERNAL_IP4_ADDRESS,
+                CpAttributeType::INTERNAL_IP6_ADDRESS,
+            );
             ctx.event(
                 Some(self.handle),
                 EventKind::ConfigAssigned {
-                    addresses: pick(
-                        CpAttributeType::INTERNAL_IP4_ADDRESS,
-                        CpAttributeType::INTERNAL_IP6_ADDRESS,
-                    ),
+                    addresses: self.virtual_ips.clone(),
                     dns: pick(
                         CpAttributeType::INTERNAL_IP4_DNS,
                         CpAttributeType::INTERNAL_IP6_DNS,
@@ -725,6 +733,11 @@ impl IkeSa {
                         mode,
                         local_ts: tsi,
                         remote_ts: tsr,
+                        exchange_initiator: true,
+                        ni: self.ni.clone(),
+                        nr: self.nr.clone(),
+                        g_ir: None,
+                        rekey_of: None,
                     },
                 )
             }

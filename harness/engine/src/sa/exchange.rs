@@ -23,6 +23,10 @@ pub(crate) enum Purpose {
     },
     /// An error notification after a failed IKE_AUTH response (RFC 7296 §2.21.2).
     ErrorNotice,
+    /// A CREATE_CHILD_SA request; `token` keys its pending state in `IkeSa::creates`.
+    CreateChild {
+        token: u32,
+    },
 }
 
 /// A message as sent: what it said (for traces) and its bytes (for sending again).

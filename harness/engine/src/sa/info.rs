@@ -70,7 +70,14 @@ impl IkeSa {
         }
         if delete_ike_sa {
             self.respond(ctx, x, message_id, Vec::new())?;
-            self.close(ctx, CloseReason::DeletedByPeer);
+            // §2.8.2: the peer finished its IKE SA rekey without noticing ours and deletes
+            // the old SA: its new SA (which we answered) carries on.
+            let done = super::retired::Role::Done {
+                until: ctx.now + self.retired_linger(),
+            };
+            if !self.promote_candidate(ctx, Some(done))? {
+                self.close(ctx, CloseReason::DeletedByPeer);
+            }
             return Ok(Followup::default());
         }
         // An initiator that rejected our IKE_AUTH response says so here (§2.21.2).
@@ -112,7 +119,11 @@ impl IkeSa {
                 }
                 ctx.leases.esp_spis.remove(&spi_in);
             }
-            Purpose::Dpd | Purpose::ErrorNotice | Purpose::Init | Purpose::Auth => {}
+            Purpose::Dpd
+            | Purpose::ErrorNotice
+            | Purpose::Init
+            | Purpose::Auth
+            | Purpose::CreateChild { .. } => {}
         }
         Ok(())
     }
@@ -133,6 +144,10 @@ impl IkeSa {
         ctx: &mut Ctx<'_>,
         spi_in: u32,
     ) -> Result<(), EngineError> {
+        if let Some(c) = self.child_mut(spi_in) {
+            c.state = super::ChildState::Deleting;
+            c.rekey_at = None;
+        }
         self.request(
             ctx,
             ExchangeType::INFORMATIONAL,

@@ -97,6 +97,12 @@ impl IkeSa {
             last_heard: now,
             half_open_deadline: None,
             last_sent: now,
+            virtual_ips: Vec::new(),
+            creates: Default::default(),
+            next_token: 0,
+            retired: Vec::new(),
+            ike_rekey_at: None,
+            spis_changed: false,
         }
     }
 

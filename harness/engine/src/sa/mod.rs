@@ -7,11 +7,14 @@
 
 mod auth;
 mod child;
+mod create_child;
 pub(crate) mod exchange;
 mod fragment;
 mod info;
 pub(crate) mod init;
 mod receive;
+mod rekey;
+mod retired;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -32,7 +35,7 @@ use crate::event::{
 use crate::violation::Violation;
 use crate::{EndpointConfig, EngineError, SaHandle, Timestamp, Transmit};
 
-pub(crate) use child::ChildSa;
+pub(crate) use child::{ChildSa, ChildState};
 use exchange::{Exchanges, Outstanding, Purpose, Queued, Sent};
 
 /// What an SA is waiting for (see [`crate::Endpoint::sa_state`]).
@@ -100,6 +103,8 @@ pub(crate) struct Output {
 pub(crate) struct Leases {
     pub addresses: BTreeMap<IpAddr, SaHandle>,
     pub esp_spis: BTreeSet<u32>,
+    /// Every IKE SPI of ours in use (the endpoint's SPI map and rekeys in flight).
+    pub ike_spis: BTreeSet<u64>,
 }
 
 impl Ctx<'_> {
@@ -117,6 +122,18 @@ impl Ctx<'_> {
         let mut b = [0u8; 4];
         self.config.rng.fill(&mut b)?;
         Ok(u32::from_be_bytes(b))
+    }
+
+    /// A fresh non-zero IKE SPI of ours, unique in this endpoint (IKE SA rekey, §1.3.2).
+    pub fn new_ike_spi(&mut self) -> Result<u64, EngineError> {
+        loop {
+            let mut b = [0u8; 8];
+            self.config.rng.fill(&mut b)?;
+            let spi = u64::from_be_bytes(b);
+            if spi != 0 && self.leases.ike_spis.insert(spi) {
+                return Ok(spi);
+            }
+        }
     }
 
     /// A fresh inbound ESP SPI (≥ 256, RFC 4303 §2.1), unique in this endpoint.
@@ -181,6 +198,17 @@ pub(crate) struct IkeSa {
     pub half_open_deadline: Option<Timestamp>,
     /// Last NAT-keepalive or IKE message we sent.
     pub last_sent: Timestamp,
+    /// Initiator: addresses the responder assigned in CP(CFG_REPLY), for later CHILD_SAs.
+    pub virtual_ips: Vec<IpAddr>,
+    /// Our CREATE_CHILD_SA exchanges, queued or in flight, by token.
+    pub(crate) creates: BTreeMap<u32, create_child::PendingCreate>,
+    pub(crate) next_token: u32,
+    /// Earlier (or redundant) IKE SAs of this handle after a rekey, until deleted (§2.18).
+    pub(crate) retired: Vec<retired::Retired>,
+    /// When we start rekeying the IKE SA.
+    pub ike_rekey_at: Option<Timestamp>,
+    /// Our SPIs changed (rekey): the endpoint must update its SPI map.
+    pub spis_changed: bool,
 }
 
 /// What the endpoint must do after an SA handled something.
@@ -413,6 +441,16 @@ impl IkeSa {
         for c in self.children.drain(..) {
             ctx.leases.esp_spis.remove(&c.spi_in);
         }
+        for (_, p) in core::mem::take(&mut self.creates) {
+            if let Some(c) = p.child {
+                ctx.leases.esp_spis.remove(&c.spi_in);
+            }
+            if let create_child::CreateKind::RekeyIke { spi_i } = p.kind {
+                ctx.leases.ike_spis.remove(&spi_i);
+            }
+        }
+        self.retired.clear();
+        self.spis_changed = true;
         ctx.leases.addresses.retain(|_, h| *h != self.handle);
         self.xchg.outstanding = None;
         self.xchg.queue.clear();
@@ -446,6 +484,10 @@ impl IkeSa {
         consider(self.half_open_deadline);
         consider(self.dpd_due());
         consider(self.keepalive_due());
+        consider(self.rekey_due());
+        for r in &self.retired {
+            consider(r.next_timeout());
+        }
         t
     }
 
@@ -460,7 +502,7 @@ impl IkeSa {
         (self.nat.local && self.path.encap && !self.is_closed()).then(|| self.last_sent + interval)
     }
 
-    /// Retransmissions, DPD, keepalives and half-open expiry.
+    /// Retransmissions, DPD, keepalives, rekeys and half-open expiry.
     pub fn on_timeout(&mut self, ctx: &mut Ctx<'_>) -> Result<(), EngineError> {
         if self.is_closed() {
             return Ok(());
@@ -470,12 +512,36 @@ impl IkeSa {
             self.close(ctx, CloseReason::HalfOpenTimeout);
             return Ok(());
         }
+        self.retired_timeouts(ctx)?;
+        if let Some(exchange) = self.retransmit_due(ctx)? {
+            self.close(ctx, CloseReason::Timeout { exchange });
+            return Ok(());
+        }
+        if self.dpd_due().is_some_and(|d| d <= now) {
+            self.request(ctx, ExchangeType::INFORMATIONAL, Vec::new(), Purpose::Dpd)?;
+        }
+        if self.keepalive_due().is_some_and(|d| d <= now) {
+            ctx.out.transmits.push_back(Transmit {
+                local: self.path.local,
+                remote: self.path.remote,
+                payload: vec![ikelab_wire::esp::NAT_KEEPALIVE],
+            });
+            self.last_sent = now;
+        }
+        self.rekey_timeouts(ctx)
+    }
+
+    /// Retransmits the outstanding request if its wait is over; returns its exchange when
+    /// the retransmissions are exhausted (the peer is dead).
+    pub(crate) fn retransmit_due(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Option<ExchangeType>, EngineError> {
+        let now = ctx.now;
         if let Some(o) = &mut self.xchg.outstanding {
             if o.deadline <= now {
                 if o.attempt >= self.policy.retransmission.retransmits {
-                    let exchange = o.exchange;
-                    self.close(ctx, CloseReason::Timeout { exchange });
-                    return Ok(());
+                    return Ok(Some(o.exchange));
                 }
                 o.attempt += 1;
                 let (attempt, exchange, id) = (o.attempt, o.exchange, o.id);
@@ -495,18 +561,7 @@ impl IkeSa {
                 );
             }
         }
-        if self.dpd_due().is_some_and(|d| d <= now) {
-            self.request(ctx, ExchangeType::INFORMATIONAL, Vec::new(), Purpose::Dpd)?;
-        }
-        if self.keepalive_due().is_some_and(|d| d <= now) {
-            ctx.out.transmits.push_back(Transmit {
-                local: self.path.local,
-                remote: self.path.remote,
-                payload: vec![ikelab_wire::esp::NAT_KEEPALIVE],
-            });
-            self.last_sent = now;
-        }
-        Ok(())
+        Ok(None)
     }
 
     /// Emits the key-log event for this SA's IKE keys, if asked for.

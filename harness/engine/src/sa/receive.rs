@@ -15,7 +15,7 @@ use crate::violation::Violation;
 use crate::EngineError;
 
 /// Why an SK payload could not be used.
-enum OpenError {
+pub(crate) enum OpenError {
     NotEncrypted,
     /// A fragment was stored; the message is not complete yet.
     Incomplete,
@@ -36,6 +36,10 @@ impl IkeSa {
         parsed: Parsed,
     ) -> Result<Followup, EngineError> {
         let h = &parsed.message.header;
+        if let Some(i) = self.retired_index(h.initiator_spi, h.responder_spi) {
+            self.on_retired_message(ctx, i, local, remote, raw, parsed)?;
+            return Ok(Followup::default());
+        }
         if h.flags.initiator() == self.initiator {
             self.violation(ctx, Violation::WrongInitiatorFlag);
             return Ok(Followup::default());
@@ -147,14 +151,7 @@ impl IkeSa {
             }
             (ExchangeType::INFORMATIONAL, _) => self.on_info_request(ctx, h.message_id, &inner),
             (ExchangeType::CREATE_CHILD_SA, State::Established) => {
-                // Rekeying and more CHILD_SAs are issue 8's; refuse per §3.10.1.
-                self.respond(
-                    ctx,
-                    exchange,
-                    h.message_id,
-                    vec![notify(NotifyType::NO_ADDITIONAL_SAS, Vec::new())],
-                )?;
-                Ok(Followup::default())
+                self.on_create_request(ctx, h.message_id, &inner)
             }
             _ => {
                 let state = self.state.name();
@@ -256,9 +253,12 @@ impl IkeSa {
                         error: error.clone(),
                     },
                 );
-                self.xchg.outstanding = None;
+                let done = self.xchg.outstanding.take();
                 if matches!(self.state, State::ExpectAuthResponse(_)) {
                     self.close(ctx, CloseReason::ProtocolError(error));
+                }
+                if let Some(Purpose::CreateChild { token }) = done.map(|d| d.purpose) {
+                    self.create_abandoned(ctx, token, NotifyType::INVALID_SYNTAX)?;
                 }
                 return self.pump(ctx);
             }
@@ -308,10 +308,14 @@ impl IkeSa {
                     CloseReason::LocalError(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD),
                 );
             }
+            if let Purpose::CreateChild { token } = done.purpose {
+                self.create_abandoned(ctx, token, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD)?;
+            }
             return self.pump(ctx);
         }
         match done.purpose {
             Purpose::Auth => self.on_auth_response(ctx, &inner)?,
+            Purpose::CreateChild { token } => self.on_create_response(ctx, token, &inner)?,
             purpose => self.on_info_response(ctx, purpose, &inner)?,
         }
         self.pump(ctx)
@@ -319,7 +323,7 @@ impl IkeSa {
 
     /// Verifies and decrypts the SK payload ending `msg` (or one SKF fragment, RFC 7383), and
     /// parses the inner payloads once the message is whole.
-    fn decrypt(
+    pub(crate) fn decrypt(
         &mut self,
         raw: &[u8],
         msg: &Message,

@@ -167,7 +167,7 @@ impl Pair {
     }
 
     /// Sends what both endpoints queued through the link and collects their events.
-    fn flush(&mut self) {
+    pub fn flush(&mut self) {
         for from_a in [true, false] {
             loop {
                 let node = if from_a { &mut self.a } else { &mut self.b };
@@ -341,32 +341,19 @@ impl Pair {
         let Some(PayloadBody::Sk(sk)) = msg.encrypted().map(|p| &p.body) else {
             return msg.payloads;
         };
-        let h = &msg.header;
-        let k = self
-            .keys()
-            .into_iter()
-            .find(|k| k.spi_i == h.initiator_spi && k.spi_r == h.responder_spi)
-            .expect("keys for this SA in the key log");
-        let p = &ikelab_crypto::DEFAULT;
-        let suite = IkeSuite {
-            prf: p.prf(5).unwrap(),
-            encr: p.encr(k.encryption.0, k.key_bits).unwrap(),
-            integ: k.integrity.map(|i| p.integ(i.0).unwrap()),
-        };
-        let keys = if h.flags.initiator() {
-            ikelab_crypto::sk::SkKeys {
-                sk_e: k.sk_ei.as_bytes(),
-                sk_a: k.sk_ai.as_bytes(),
-            }
-        } else {
-            ikelab_crypto::sk::SkKeys {
-                sk_e: k.sk_er.as_bytes(),
-                sk_a: k.sk_ar.as_bytes(),
-            }
-        };
-        let ctx = SkContext::from_suite(&suite, keys).unwrap();
+        let ctx = sk_context(&self.keys(), &msg.header);
         let plain = ctx.open(&raw[..msg.buffer_len()], off).expect("decrypts");
         Payload::parse_chain(sk.first_payload, &plain, 0).unwrap().0
+    }
+
+    /// The messages on the wire (delivered or not) of one exchange type, with their index.
+    pub fn exchanges(&self, x: ikelab_wire::iana::ExchangeType) -> Vec<(usize, Captured)> {
+        self.wire
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.message().header.exchange_type == x)
+            .map(|(i, c)| (i, c.clone()))
+            .collect()
     }
 
     /// Notify types of a captured message (decrypted when needed).
@@ -466,4 +453,75 @@ pub fn unknown_payload(ty: u8, critical: bool) -> Payload {
             data: vec![0xde, 0xad],
         },
     }
+}
+
+/// The SK context that protects messages with this header (keys from a key log).
+pub fn sk_context(keys: &[IkeKeyLog], h: &ikelab_wire::Header) -> SkContext {
+    let k = keys
+        .iter()
+        .find(|k| k.spi_i == h.initiator_spi && k.spi_r == h.responder_spi)
+        .expect("keys for this SA in the key log");
+    let p = &ikelab_crypto::DEFAULT;
+    let suite = IkeSuite {
+        prf: p.prf(5).unwrap(),
+        encr: p.encr(k.encryption.0, k.key_bits).unwrap(),
+        integ: k.integrity.map(|i| p.integ(i.0).unwrap()),
+    };
+    let keys = if h.flags.initiator() {
+        ikelab_crypto::sk::SkKeys {
+            sk_e: k.sk_ei.as_bytes(),
+            sk_a: k.sk_ai.as_bytes(),
+        }
+    } else {
+        ikelab_crypto::sk::SkKeys {
+            sk_e: k.sk_er.as_bytes(),
+            sk_a: k.sk_ar.as_bytes(),
+        }
+    };
+    SkContext::from_suite(&suite, keys).unwrap()
+}
+
+/// Decrypts a captured message, lets `f` change its header and inner payloads, and encrypts it
+/// again with the same keys (a peer that sends something else than the engine would).
+pub fn reseal(
+    c: &mut Captured,
+    keys: &[IkeKeyLog],
+    f: impl FnOnce(&mut ikelab_wire::Header, &mut Vec<Payload>),
+) {
+    let marker = c.payload.len() - c.ike().len();
+    let raw = c.ike().to_vec();
+    let msg = Message::parse(&raw).expect("parses").message;
+    let off = msg.encrypted_body_offset().expect("encrypted");
+    let Some(PayloadBody::Sk(sk)) = msg.encrypted().map(|p| &p.body) else {
+        panic!("not an SK message");
+    };
+    let ctx = sk_context(keys, &msg.header);
+    let plain = ctx.open(&raw[..msg.buffer_len()], off).expect("decrypts");
+    let mut inner = Payload::parse_chain(sk.first_payload, &plain, 0).unwrap().0;
+    let mut header = msg.header.clone();
+    f(&mut header, &mut inner);
+    let mut plain = Vec::new();
+    Payload::emit_chain(&inner, &mut plain);
+    let pad = ctx.min_pad_len(plain.len());
+    let body_len = ctx.body_len(plain.len(), pad);
+    let first = inner
+        .first()
+        .map_or(PayloadType::NONE, Payload::payload_type);
+    let out = Message {
+        header,
+        payloads: vec![Payload::new(PayloadBody::Sk(
+            ikelab_wire::payload::SkPayload {
+                first_payload: first,
+                body: vec![0; body_len],
+            },
+        ))],
+    };
+    let mut bytes = out.emit();
+    bytes.truncate(bytes.len() - body_len);
+    let rng = ikelab_crypto::rng::SeededRandom::from_u64(99);
+    let body = ctx.seal_padded(&bytes, &plain, pad, &rng).unwrap();
+    bytes.extend_from_slice(&body);
+    let mut payload = c.payload[..marker].to_vec();
+    payload.extend(bytes);
+    c.payload = payload;
 }
