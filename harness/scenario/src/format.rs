@@ -1,0 +1,376 @@
+//! The scenario file format (`scenarios/**/*.toml`), as serde types. `scenarios/README.md`
+//! documents it; `scenarios/scenario.schema.json` is generated from these types.
+//!
+//! Faults and expectations name nodes by *part*: `sut` (the implementation under test in this
+//! run), `peer` (the other side), or explicitly `initiator`/`responder`. A scenario runs once
+//! per role in `roles`, so one file written in `sut`/`peer` terms checks a requirement on
+//! both sides.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Unique in a suite; with the role it names the test (`<name>::<role>`).
+    pub name: String,
+    pub description: String,
+    /// The requirements this scenario checks.
+    #[serde(default)]
+    pub cites: Vec<CiteSpec>,
+    /// Roles ikelab-under-test plays; the scenario runs once per role.
+    #[serde(default = "both_roles")]
+    pub roles: Vec<RoleSpec>,
+    /// The initiating peer (defaults: a PSK client that agrees with the default responder).
+    #[serde(default)]
+    pub initiator: PeerSpec,
+    /// The responding peer.
+    #[serde(default)]
+    pub responder: PeerSpec,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// What happens, in order. Empty: `connect`, then run until both sides have a CHILD_SA
+    /// or one gives up.
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+    #[serde(default)]
+    pub expect: ExpectSpec,
+    /// Extra expectations when ikelab-under-test is the initiator.
+    #[serde(default)]
+    pub expect_when_initiator: Option<ExpectSpec>,
+    /// Extra expectations when ikelab-under-test is the responder.
+    #[serde(default)]
+    pub expect_when_responder: Option<ExpectSpec>,
+}
+
+fn both_roles() -> Vec<RoleSpec> {
+    vec![RoleSpec::Initiator, RoleSpec::Responder]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleSpec {
+    Initiator,
+    Responder,
+}
+
+/// A cited requirement.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CiteSpec {
+    #[serde(default = "rfc7296")]
+    pub rfc: u32,
+    pub section: String,
+    /// The requirement's words.
+    pub text: String,
+    /// Catalogue id, e.g. `RFC7296-2.6-03`.
+    #[serde(default)]
+    pub requirement: Option<String>,
+}
+
+fn rfc7296() -> u32 {
+    7296
+}
+
+/// One peer's policy, as changes to the built-in default (PSK, FQDN identities
+/// `client.example`/`vpn.example`, ikelab's default proposals, dynamic selectors).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSpec {
+    /// Only `ikelab` runs in simulation.
+    #[serde(default)]
+    pub implementation: Option<String>,
+    /// A whole `ikelab_policy::IkePolicy` TOML file (relative to the scenario file) instead
+    /// of the default; the fields below still apply on top.
+    #[serde(default)]
+    pub policy_file: Option<String>,
+    /// IKE proposals in strongSwan syntax, in order of preference.
+    #[serde(default)]
+    pub ike: Option<Vec<String>>,
+    /// ESP proposals of the first CHILD_SA.
+    #[serde(default)]
+    pub esp: Option<Vec<String>>,
+    /// Our identity (strongSwan notation).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The identity required of the peer (`%any` for any).
+    #[serde(default)]
+    pub remote_id: Option<String>,
+    /// Pre-shared key (text). Redacted in every report.
+    #[serde(default)]
+    pub psk: Option<String>,
+    /// Our traffic selectors (`10.1.0.0/24`, `dynamic`, `10.0.0.1/32[icmp]`).
+    #[serde(default)]
+    pub local_ts: Option<Vec<String>>,
+    #[serde(default)]
+    pub remote_ts: Option<Vec<String>>,
+    /// Responder: address pool for CP(CFG_REPLY), e.g. `10.99.0.0/24`.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// Initiator: CP(CFG_REQUEST) attribute names (`INTERNAL_IP4_ADDRESS`, ...).
+    #[serde(default)]
+    pub config_request: Option<Vec<String>>,
+    /// Responder: demand a COOKIE once this many SAs are half-open (0: always).
+    #[serde(default)]
+    pub cookie_threshold: Option<u32>,
+    /// Liveness checks after this long without traffic (`30s`).
+    #[serde(default)]
+    pub dpd_interval: Option<String>,
+    /// Retransmission timeout and count (RFC 7296 §2.4).
+    #[serde(default)]
+    pub retransmit_timeout: Option<String>,
+    #[serde(default)]
+    pub retransmits: Option<u32>,
+    /// CHILD_SA / IKE SA soft lifetimes (rekey timers).
+    #[serde(default)]
+    pub child_rekey_after: Option<String>,
+    #[serde(default)]
+    pub ike_rekey_after: Option<String>,
+    /// Announce and use IKE fragmentation (RFC 7383).
+    #[serde(default)]
+    pub fragmentation: Option<bool>,
+    /// Send INITIAL_CONTACT.
+    #[serde(default)]
+    pub initial_contact: Option<bool>,
+}
+
+/// The simulated network between the peers.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency (default `10ms`).
+    #[serde(default)]
+    pub latency: Option<String>,
+    #[serde(default)]
+    pub jitter: Option<String>,
+    /// Per-mille probabilities.
+    #[serde(default)]
+    pub loss_permille: Option<u32>,
+    #[serde(default)]
+    pub duplicate_permille: Option<u32>,
+    #[serde(default)]
+    pub reorder_permille: Option<u32>,
+    /// Largest IP packet; bigger datagrams are dropped.
+    #[serde(default)]
+    pub mtu: Option<usize>,
+    /// A NAT in front of the initiator (RFC 7296 §2.23).
+    #[serde(default)]
+    pub nat: bool,
+    /// Seed for the link and both peers' generators (default 1).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// Who sent (or does) something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Sut,
+    Peer,
+    Initiator,
+    Responder,
+}
+
+/// Request or response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Request,
+    Response,
+}
+
+/// A change to the Nth datagram matching the selector.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Whose datagrams (default `peer`).
+    #[serde(default = "peer")]
+    pub from: Part,
+    /// `IKE_SA_INIT`, `IKE_AUTH`, `CREATE_CHILD_SA`, `INFORMATIONAL`, or `ESP`.
+    pub exchange: String,
+    #[serde(default)]
+    pub message: Option<MessageKind>,
+    /// Which matching datagram (1 = the first; 0 = every one).
+    #[serde(default = "first")]
+    pub nth: u32,
+    /// `drop`, `duplicate`, `delay`, `replay`, `corrupt`, `mutate`.
+    pub action: String,
+    /// `delay`/`replay`: how long (`2s`).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// `corrupt`: octet offset (negative: from the end) and XOR mask, after encryption.
+    #[serde(default)]
+    pub offset: Option<i64>,
+    #[serde(default)]
+    pub xor: Option<u8>,
+    /// `mutate`: the change, made before encryption.
+    #[serde(default)]
+    pub mutation: Option<MutationSpec>,
+}
+
+fn peer() -> Part {
+    Part::Peer
+}
+
+fn first() -> u32 {
+    1
+}
+
+/// Mutations (one key set).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MutationSpec {
+    /// Remove the first payload of this type (`KE`, `N`, `IDi`...).
+    #[serde(default)]
+    pub omit_payload: Option<String>,
+    #[serde(default)]
+    pub duplicate_payload: Option<String>,
+    /// Swap the payloads at these two positions.
+    #[serde(default)]
+    pub swap_payloads: Option<[usize; 2]>,
+    /// Add a payload of an unassigned type with this critical bit.
+    #[serde(default)]
+    pub unknown_payload: Option<u8>,
+    #[serde(default)]
+    pub critical: Option<bool>,
+    /// Set the critical bit on the first payload of this type.
+    #[serde(default)]
+    pub set_critical: Option<String>,
+    /// Non-zero RESERVED fields everywhere.
+    #[serde(default)]
+    pub set_reserved_bits: bool,
+    #[serde(default)]
+    pub major_version: Option<u8>,
+    #[serde(default)]
+    pub minor_version: Option<u8>,
+    /// Header flags octet.
+    #[serde(default)]
+    pub flags: Option<u8>,
+    #[serde(default)]
+    pub initiator_spi: Option<u64>,
+    #[serde(default)]
+    pub responder_spi: Option<u64>,
+    #[serde(default)]
+    pub message_id: Option<u32>,
+    #[serde(default)]
+    pub exchange_type: Option<u8>,
+    /// KE payload's DH group number.
+    #[serde(default)]
+    pub ke_group: Option<u16>,
+    /// KE data length in octets.
+    #[serde(default)]
+    pub ke_data_len: Option<usize>,
+    /// IP protocol of every traffic selector.
+    #[serde(default)]
+    pub ts_protocol: Option<u8>,
+    #[serde(default)]
+    pub remove_notify: Option<String>,
+    /// Add a Notify of this type (name or number) with `notify_data` (hex).
+    #[serde(default)]
+    pub add_notify: Option<String>,
+    #[serde(default)]
+    pub notify_data: Option<String>,
+    /// Cut the message after the IKE header.
+    #[serde(default)]
+    pub truncate_after_header: bool,
+}
+
+/// One step. `action` is one of `connect`, `run`, `ping`, `rekey_child`, `rekey_ike`,
+/// `create_child`, `delete_child`, `delete_ike`, `dpd`, `rebind_nat`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub action: String,
+    /// Who does it (`connect` is always the initiator; default `sut`).
+    #[serde(default)]
+    pub by: Option<Part>,
+    /// `run`: how long; other steps: how long to run afterwards before the next step
+    /// (default `until` holds, or 30s).
+    #[serde(default, rename = "for")]
+    pub duration: Option<String>,
+    /// Run until this event happened on `on` (default: the initiator for `connect`...).
+    /// Event names: `established`, `child_installed`, `child_failed`, `child_deleted`,
+    /// `closed`, `ike_rekeyed`, `violation`, `retransmitted`.
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub on: Option<Part>,
+    /// Fail the step unless `until` happened within this long (default 60s).
+    #[serde(default)]
+    pub within: Option<String>,
+    /// `ping`: echo requests and their data length.
+    #[serde(default)]
+    pub count: Option<u16>,
+    #[serde(default)]
+    pub size: Option<usize>,
+    /// `create_child`: the CHILD_SA policy name.
+    #[serde(default)]
+    pub child: Option<String>,
+}
+
+/// What must hold at the end. Lists of names are matched exactly (payload, notify and
+/// violation names as ikelab prints them).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// Whether the IKE SA got established on the SUT / the peer.
+    #[serde(default)]
+    pub sut_established: Option<bool>,
+    #[serde(default)]
+    pub peer_established: Option<bool>,
+    /// CHILD_SAs installed over the run, per side.
+    #[serde(default)]
+    pub sut_children: Option<usize>,
+    #[serde(default)]
+    pub peer_children: Option<usize>,
+    /// Negotiated transforms, strongSwan syntax as ikelab prints them.
+    #[serde(default)]
+    pub ike_transforms: Option<String>,
+    #[serde(default)]
+    pub esp_transforms: Option<String>,
+    /// Notify types the SUT / peer put on the wire (all must appear; decrypted).
+    #[serde(default)]
+    pub sut_sends_notify: Vec<String>,
+    #[serde(default)]
+    pub peer_sends_notify: Vec<String>,
+    /// Notify types that must NOT appear in what the SUT sends.
+    #[serde(default)]
+    pub sut_never_sends_notify: Vec<String>,
+    /// Violation kinds the SUT must have recorded about the peer (e.g.
+    /// `UnsupportedCriticalPayload`).
+    #[serde(default)]
+    pub sut_violations: Vec<String>,
+    /// No violation at all on the SUT.
+    #[serde(default)]
+    pub sut_no_violations: bool,
+    /// How the SUT's IKE SA ended: `none` (still up), or a CloseReason as printed, e.g.
+    /// `PeerError(NO_PROPOSAL_CHOSEN)`, `Timeout`, `DeletedByPeer` (prefix match).
+    #[serde(default)]
+    pub sut_closed: Option<String>,
+    #[serde(default)]
+    pub peer_closed: Option<String>,
+    /// Retransmissions by the SUT: at least / at most.
+    #[serde(default)]
+    pub sut_retransmits_min: Option<usize>,
+    #[serde(default)]
+    pub sut_retransmits_max: Option<usize>,
+    /// Echo replies the pinging side received over the run.
+    #[serde(default)]
+    pub echo_replies: Option<usize>,
+    /// IKE messages the SUT sent after the first fault applied (0: it stayed silent).
+    #[serde(default)]
+    pub sut_messages_after_fault: Option<usize>,
+    /// The SUT sent at least one message of this exchange as a response after the fault.
+    #[serde(default)]
+    pub sut_responds_after_fault: Option<bool>,
+    /// Exchange types (in order) of the IKE messages the SUT sent, e.g.
+    /// `["IKE_SA_INIT", "IKE_AUTH"]`. Retransmissions count.
+    #[serde(default)]
+    pub sut_exchanges: Option<Vec<String>>,
+    /// IKE_SA_INIT offered CHILD_SAs still installed on the SUT at the end.
+    #[serde(default)]
+    pub sut_esp_sas: Option<usize>,
+}
