@@ -10,6 +10,7 @@ mod connect_cmd;
 mod decode;
 mod ping;
 mod profile_cmd;
+mod run_cmd;
 mod serve_cmd;
 
 /// IKEv2/ESP conformance, interop and fuzzing harness.
@@ -32,6 +33,8 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Measure data-plane throughput (`bench esp`).
     Bench(bench_cmd::BenchArgs),
+    /// Run scenario files in the simulator and write reports (exit 0 pass, 1 fail, 2 bad input).
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +45,6 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Run(args) => run_cmd::run(args),
     }
 }

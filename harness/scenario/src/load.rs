@@ -139,6 +139,22 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     let base = path.parent().unwrap_or(Path::new("."));
     let initiator = build_policy(&spec.initiator, true, base).map_err(|(n, m)| invalid(&n, m))?;
     let responder = build_policy(&spec.responder, false, base).map_err(|(n, m)| invalid(&n, m))?;
+    let name_ok = !spec.name.is_empty()
+        && !spec.name.starts_with('.')
+        && spec
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !name_ok {
+        // The name becomes file names (pcaps, key tables) and test names.
+        return Err(invalid(
+            &spec.name,
+            format!(
+                "name {:?}: use letters, digits, '-', '_' and '.' (not first)",
+                spec.name
+            ),
+        ));
+    }
     if spec.roles.is_empty() {
         return Err(invalid("roles", "`roles` is empty: nothing to run".into()));
     }
