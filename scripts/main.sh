@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Main job: decode every checked-in capture and check every checked-in profile.
-# Exits non-zero if any datagram does not decode or a profile has errors.
+# Main job: the scenario conformance suite (simulator, both roles) with reports in
+# reports/latest, then decode every checked-in capture and check every checked-in profile.
+# Exits non-zero if a scenario fails, a datagram does not decode or a profile has errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p ikelab
 bin=target/release/ikelab
 status=0
+rm -rf reports/latest
+"$bin" run scenarios --report reports/latest || status=$?
 shopt -s nullglob
 for cap in corpora/captures/*/capture.pcap*; do
   if "$bin" decode "$cap" --format json > /dev/null; then
