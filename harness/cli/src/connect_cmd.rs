@@ -1,7 +1,9 @@
 //! `ikelab connect`: the reference initiator over UDP. Exits 0 once the IKE SA and the first
 //! CHILD_SA are up and prints the negotiated transforms; with `--ping N`, once N ICMP echo
 //! requests sent through the CHILD_SA have all been answered. `--keylog DIR` writes Wireshark's
-//! `ikev2_decryption_table` and `esp_sa` into DIR.
+//! `ikev2_decryption_table` and `esp_sa` into DIR. `--rekey-child-after`/`--rekey-ike-after`
+//! rekey while the pings flow; then every planned rekey must complete (the replaced CHILD_SA
+//! deleted) and no reply may be lost.
 //!
 //! The policy comes from `--config FILE` (TOML, `ikelab_policy::IkePolicy`) and/or flags in the
 //! spirit of strongSwan's charon-cmd; flags override the file.
@@ -89,6 +91,8 @@ pub struct ConnectArgs {
     pub policy: PolicyArgs,
     #[command(flatten)]
     pub ping: crate::ping::PingArgs,
+    #[command(flatten)]
+    pub rekey: crate::ping::RekeyArgs,
 }
 
 /// A failure to start: bad input (exit 2).
@@ -300,8 +304,24 @@ pub fn describe(event: &Event) -> Option<String> {
             if i.nat_detected.any() { ", NAT-T" } else { "" }
         ),
         EventKind::ChildSaInstalled(c) => format!(
-            "[{sa}] CHILD_SA {} installed: {} (SPIs {:08x}_i {:08x}_o, {:?} === {:?})",
+            "[{sa}] CHILD_SA {} installed{}: {} (SPIs {:08x}_i {:08x}_o, {:?} === {:?})",
             c.name,
+            match c.rekey_of {
+                Some(old) => format!(
+                    " (rekey of {old:08x}_i, {}{})",
+                    if c.exchange_initiator {
+                        "ours"
+                    } else {
+                        "the peer's"
+                    },
+                    if c.lost_collision {
+                        ", lost the collision"
+                    } else {
+                        ""
+                    }
+                ),
+                None => String::new(),
+            },
             c.transforms,
             c.spi_in,
             c.spi_out,
@@ -318,9 +338,14 @@ pub fn describe(event: &Event) -> Option<String> {
         EventKind::ConfigAssigned { addresses, dns } => {
             format!("[{sa}] configuration: addresses {addresses:?}, DNS {dns:?}")
         }
-        EventKind::ChildSaDeleted { spi_in, .. } => {
-            format!("[{sa}] CHILD_SA {spi_in:08x}_i deleted")
-        }
+        EventKind::ChildSaDeleted {
+            spi_in,
+            spi_out,
+            by_peer,
+        } => format!(
+            "[{sa}] CHILD_SA {spi_in:08x}_i {spi_out:08x}_o deleted{}",
+            if *by_peer { " by the peer" } else { "" }
+        ),
         EventKind::Closed { reason } => format!("[{sa}] IKE_SA closed: {reason:?}"),
         EventKind::Violation(v) => format!("[{sa}] peer violation: {v}"),
         EventKind::Retransmitted {
@@ -395,6 +420,7 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    let mut sa = None;
     let run = async {
         let mut ike_up = false;
         let mut virtual_ip = None;
@@ -420,7 +446,10 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                 EventKind::ConfigAssigned { addresses, .. } => {
                     virtual_ip = addresses.first().copied();
                 }
-                EventKind::ChildSaInstalled(child) if ike_up => return Ok((child, virtual_ip)),
+                EventKind::ChildSaInstalled(child) if ike_up => {
+                    sa = event.sa;
+                    return Ok((child, virtual_ip));
+                }
                 EventKind::ChildSaFailed { .. } | EventKind::Closed { .. } => {
                     return Err(ExitCode::FAILURE)
                 }
@@ -437,24 +466,55 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                 return ExitCode::FAILURE;
             }
         };
-    if args.ping.ping == 0 {
+    if args.ping.ping == 0 && !args.rekey.any() {
         return ExitCode::SUCCESS;
     }
+    let Some(sa) = sa else {
+        eprintln!("error: CHILD_SA without an IKE SA handle");
+        return ExitCode::FAILURE;
+    };
+    let mut plan = crate::ping::RekeyPlan::new(sa, &args.rekey, tokio::time::Instant::now());
+    let mut on_event = |event: &Event| -> Result<(), String> {
+        if let Some(dir) = &a.keylog {
+            write_keylog(dir, event).map_err(|e| format!("key log {}: {e}", dir.display()))?;
+        }
+        if let Some(line) = describe(event) {
+            println!("{line}");
+        }
+        Ok(())
+    };
     let wait = std::time::Duration::from_secs(args.timeout.clamp(1, 5));
-    match crate::ping::run(&mut ep, &args.ping, &child, virtual_ip, wait).await {
+    let result = crate::ping::run(
+        &mut ep,
+        &args.ping,
+        &child,
+        virtual_ip,
+        wait,
+        &mut plan,
+        &mut on_event,
+    )
+    .await;
+    match result {
         Ok(r) => {
             let s = ep.data_stats();
-            println!(
-                "ping: {} sent, {} replies; ESP sealed {} opened {} (replayed {}, integrity failures {}, malformed {})",
-                r.sent, r.replies, s.sealed, s.opened, s.replayed, s.integrity_failed, s.malformed
-            );
+            if args.ping.ping > 0 {
+                println!(
+                    "ping: {} sent, {} replies, {} lost; ESP sealed {} opened {} (replayed {}, integrity failures {}, unknown SPI {}, malformed {})",
+                    r.sent, r.replies, r.lost(), s.sealed, s.opened, s.replayed, s.integrity_failed, s.unknown_spi, s.malformed
+                );
+            }
+            let (rekeys, rekeys_ok) = plan.summary();
+            println!("{rekeys}");
             if ep.raw_esp_unsent > 0 {
                 eprintln!(
                     "error: {} ESP packets not sent: the CHILD_SA is not UDP-encapsulated and this driver has no raw ESP socket",
                     ep.raw_esp_unsent
                 );
             }
-            if r.replies == r.sent {
+            if !rekeys_ok {
+                eprintln!("error: a planned rekey did not complete");
+            }
+            if r.replies == args.ping.ping && rekeys_ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

@@ -1,7 +1,10 @@
 //! `ikelab serve`: the reference responder over UDP. Prints SA events; `--exit-after N` stops
-//! (exit 0) once N CHILD_SAs are installed, `--timeout` bounds the run (exit 1 when it ends
-//! before `--exit-after` is met).
+//! (exit 0) once N CHILD_SAs are established (rekeys do not count), `--timeout` bounds the run
+//! (exit 1 when it ends before `--exit-after` is met). `--rekey-child-after`/`--rekey-ike-after`
+//! rekey each IKE SA that long after its first CHILD_SA is up (responder-initiated rekeys);
+//! with `--exit-after`, exit 1 unless they completed within `--linger`.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,6 +13,9 @@ use clap::Args;
 use ikelab_engine::EventKind;
 use ikelab_policy::{AddressPool, IpNet};
 use ikelab_udp::UdpEndpoint;
+use tokio::time::Instant;
+
+use crate::ping::{RekeyArgs, RekeyPlan};
 
 use crate::connect_cmd::{
     build_policy, describe, endpoint_config, parse_addr, write_keylog, PolicyArgs, UsageError,
@@ -38,6 +44,8 @@ pub struct ServeArgs {
     pub timeout: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub rekey: RekeyArgs,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -108,12 +116,41 @@ async fn serve(
     );
     let run = async {
         let mut installed = 0u32;
+        let mut plans: BTreeMap<u64, RekeyPlan> = BTreeMap::new();
+        // Set once --exit-after is met: keep answering retransmissions, pings and rekeys
+        // until then.
+        let mut exit_at: Option<Instant> = None;
         loop {
-            let event = match ep.next_event().await {
-                Ok(e) => e,
-                Err(e) => {
-                    eprintln!("error: socket: {e}");
-                    return ExitCode::FAILURE;
+            let wake = plans
+                .values()
+                .filter_map(RekeyPlan::next_deadline)
+                .chain(exit_at)
+                .min();
+            let sleep = async {
+                match wake {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let event = tokio::select! {
+                e = ep.next_event() => match e {
+                    Ok(e) => e,
+                    Err(e) => {
+                        eprintln!("error: socket: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                () = sleep => {
+                    let now = Instant::now();
+                    for plan in plans.values_mut() {
+                        for line in plan.start_due(&mut ep, now) {
+                            println!("{line}");
+                        }
+                    }
+                    if exit_at.is_some_and(|t| t <= now) {
+                        return finish(&ep, &plans);
+                    }
+                    continue;
                 }
             };
             if let Some(dir) = &a.keylog {
@@ -125,25 +162,21 @@ async fn serve(
             if let Some(line) = describe(&event) {
                 println!("{line}");
             }
-            if matches!(event.kind, EventKind::ChildSaInstalled(_)) {
-                installed += 1;
-                if args.exit_after.is_some_and(|n| installed >= n) {
-                    // Keep answering retransmissions (and pings) before leaving.
-                    let _ =
-                        tokio::time::timeout(std::time::Duration::from_secs(args.linger), async {
-                            loop {
-                                if ep.next_event().await.is_err() {
-                                    break;
-                                }
-                            }
-                        })
-                        .await;
-                    let s = ep.data_stats();
-                    println!(
-                        "ESP: sealed {} opened {} echo replies {} (replayed {}, integrity failures {})",
-                        s.sealed, s.opened, s.echo_replied, s.replayed, s.integrity_failed
-                    );
-                    return ExitCode::SUCCESS;
+            for plan in plans.values_mut() {
+                plan.observe(&event);
+            }
+            if let (EventKind::ChildSaInstalled(c), Some(sa)) = (&event.kind, event.sa) {
+                if c.rekey_of.is_none() {
+                    installed += 1;
+                    if args.rekey.any() {
+                        plans
+                            .entry(sa.0)
+                            .or_insert_with(|| RekeyPlan::new(sa, &args.rekey, Instant::now()));
+                    }
+                    if exit_at.is_none() && args.exit_after.is_some_and(|n| installed >= n) {
+                        exit_at =
+                            Some(Instant::now() + std::time::Duration::from_secs(args.linger));
+                    }
                 }
             }
         }
@@ -161,5 +194,28 @@ async fn serve(
             }
         },
         None => run.await,
+    }
+}
+
+/// The data-plane counters and every SA's rekeys; exit 1 when a planned rekey did not complete.
+fn finish(ep: &UdpEndpoint, plans: &BTreeMap<u64, RekeyPlan>) -> ExitCode {
+    let s = ep.data_stats();
+    println!(
+        "ESP: sealed {} opened {} echo replies {} (replayed {}, integrity failures {}, unknown SPI {})",
+        s.sealed, s.opened, s.echo_replied, s.replayed, s.integrity_failed, s.unknown_spi
+    );
+    let mut ok = true;
+    for (sa, plan) in plans {
+        let (line, done) = plan.summary();
+        println!("[{sa}] {line}");
+        if !done {
+            eprintln!("error: [{sa}] a planned rekey did not complete");
+            ok = false;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -195,6 +195,13 @@ pub struct ChildSaInfo {
     /// is deleted (a [`EventKind::ChildSaDeleted`] follows) once this one is installed, so a
     /// data plane keyed on SPIs loses nothing.
     pub rekey_of: Option<u32>,
+    /// We sent the request of the exchange that created it. For a rekey this tells a data
+    /// plane whether the peer already has the new SA (we got its response) or may not yet
+    /// (our response can be lost), RFC 7296 §2.8.
+    pub exchange_initiator: bool,
+    /// Our rekey lost a simultaneous rekey of the same SA (§2.8.1): we delete this SA at
+    /// once, so a data plane receives on it until then but never sends on it.
+    pub lost_collision: bool,
 }
 
 /// Which way a traced message went.

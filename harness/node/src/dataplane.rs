@@ -58,13 +58,18 @@ struct Outbound {
     local: SocketAddr,
     remote: SocketAddr,
     udp_encapsulation: bool,
+    /// A rekey whose exchange we answered: the inbound SPI of the SA it replaces, which we
+    /// keep sending on until the peer shows it has this one (see [`DataPlane::install`]).
+    replaces: Option<u32>,
+    /// Receive only: it lost a simultaneous rekey and we are deleting it (§2.8.1).
+    receive_only: bool,
 }
 
 pub(crate) struct DataPlane {
     config: DataPlaneConfig,
     rng: Arc<dyn SecureRandom>,
     inbound: InboundTable,
-    /// Oldest first: sending picks the newest match, so a rekeyed SA takes over at once.
+    /// Oldest first: sending picks the newest match that is not waiting for its peer.
     outbound: Vec<Outbound>,
     pub(crate) stats: DataPlaneStats,
     pub(crate) delivered: VecDeque<Delivered>,
@@ -88,6 +93,15 @@ impl DataPlane {
     }
 
     /// Installs both directions of a CHILD_SA the engine negotiated.
+    ///
+    /// Rekeys (RFC 7296 §2.8): the inbound half is ready at once, and the old SA stays until
+    /// its [`ChildSaDeleted`](ikelab_engine::EventKind::ChildSaDeleted), since "a node MUST
+    /// accept incoming packets through either SA". The outbound half takes over at once only
+    /// when we initiated the exchange: we have the peer's response, so it can receive on the
+    /// new SA. As the responder our response may be lost and retransmitted for, so we go on
+    /// sending on the old SA until the peer deletes it (the initiator deletes the old SA once
+    /// it has the new one, §2.8) or sends on the new one. An SA that lost a simultaneous
+    /// rekey (§2.8.1) only receives until its creator's Delete takes it away.
     pub(crate) fn install(
         &mut self,
         ike_sa: Option<SaHandle>,
@@ -135,6 +149,9 @@ impl DataPlane {
             OutboundSa::new(&config(info.spi_out, &info.outbound)).map_err(unsupported)?;
         self.inbound.insert(inbound);
         self.outbound.retain(|o| o.spi_in != info.spi_in);
+        let replaces = info.rekey_of.filter(|old| {
+            !info.exchange_initiator && self.outbound.iter().any(|o| o.spi_in == *old)
+        });
         self.outbound.push(Outbound {
             ike_sa,
             spi_in: info.spi_in,
@@ -144,6 +161,8 @@ impl DataPlane {
             local: info.local,
             remote: info.remote,
             udp_encapsulation: info.udp_encapsulation,
+            replaces,
+            receive_only: info.lost_collision,
         });
         Ok(())
     }
@@ -153,6 +172,16 @@ impl DataPlane {
         self.inbound.remove(spi_in);
         self.outbound
             .retain(|o| o.spi_in != spi_in && o.sa.spi() != spi_out);
+        self.replaced(spi_in);
+    }
+
+    /// The SA with inbound SPI `old` is gone: its successors may send.
+    fn replaced(&mut self, old: u32) {
+        for o in &mut self.outbound {
+            if o.replaces == Some(old) {
+                o.replaces = None;
+            }
+        }
     }
 
     /// Removes every CHILD_SA of an IKE SA.
@@ -163,10 +192,13 @@ impl DataPlane {
             .filter(|o| o.ike_sa == Some(ike_sa))
             .map(|o| o.spi_in)
             .collect();
-        for spi in gone {
-            self.inbound.remove(spi);
+        for spi in &gone {
+            self.inbound.remove(*spi);
         }
         self.outbound.retain(|o| o.ike_sa != Some(ike_sa));
+        for spi in gone {
+            self.replaced(spi);
+        }
     }
 
     /// (spi_in, spi_out) of every installed CHILD_SA, oldest first.
@@ -185,7 +217,10 @@ impl DataPlane {
     ) -> Result<u32, DataPlaneError> {
         let flow = Flow::of(inner)?;
         let Some(o) = self.outbound.iter_mut().rev().find(|o| {
-            covers(&o.local_ts, flow.src, &flow) && covers(&o.remote_ts, flow.dst, &flow)
+            o.replaces.is_none()
+                && !o.receive_only
+                && covers(&o.local_ts, flow.src, &flow)
+                && covers(&o.remote_ts, flow.dst, &flow)
         }) else {
             self.stats.no_route += 1;
             return Err(DataPlaneError::NoRoute {
@@ -223,6 +258,14 @@ impl DataPlane {
         };
         let (spi, opened) = opened;
         self.stats.opened += 1;
+        // The peer sends on a rekeyed SA we answered for: it has it, so we may too (§2.8).
+        if let Some(o) = self
+            .outbound
+            .iter_mut()
+            .find(|o| o.spi_in == spi && o.replaces.is_some())
+        {
+            o.replaces = None;
+        }
         if opened.is_dummy() {
             return;
         }

@@ -15,6 +15,14 @@
 #      `ping -c 3` from namespace a through charon's tunnel: ikelab opens and answers them
 #   5. charon initiator (a) -> ikelab serve (b): certificates, charon's RSA 2048, ours ECDSA,
 #      aes256-sha256-modp2048
+# Rekeys while ESP flows (RFC 7296 §1.3.2, §1.3.3, §2.8), zero lost echo replies each:
+#   6. ikelab connect (a) -> charon responder (b), PSK: a ping every 100 ms for 6 s while
+#      ikelab rekeys the CHILD_SA at 2 s and the IKE SA at 4 s; charon then lists the IKE SA
+#      and the single CHILD_SA under the new SPIs ikelab printed
+#   7. the same with charon rekeying (`swanctl --rekey --child`, then `--rekey --ike`) while
+#      ikelab connect pings
+#   8. charon initiator (a) -> ikelab serve (b) with --rekey-child-after 1.5
+#      --rekey-ike-after 3: `ping -c 40 -i 0.1` through charon's tunnel, 0% packet loss
 # Case 1 is captured with tshark and decrypted with ikelab's --keylog tables: the IKE_AUTH
 # payloads must be visible and the checksum "[correct]".
 #
@@ -241,6 +249,87 @@ if connect "$RUN/case3.log" --cert "$PKI/ecdsa.crt" --key "$PKI/ecdsa.p8" --cace
 else
   fail "case 3"; cat "$RUN/case3.log"; tail -20 "$RUN/resp/charon.log"
 fi
+sw resp --terminate --ike cert --force >/dev/null 2>&1
+
+# --- rekeys while ESP flows (cases 6, 7) -------------------------------------------------
+# spis LOG: "IKE_SPI_i IKE_SPI_r CHILD_in CHILD_out" as ikelab last printed them (IKE SPIs
+# from the newest "IKE_SA established"/"IKE_SA rekeyed" line, CHILD_SA SPIs from the newest
+# "installed" line).
+spis() {
+  local ike child
+  ike=$(grep -oE '(IKE_SA established .*SPIs|IKE_SA rekeyed \(SPIs) [0-9a-f]{16}_i [0-9a-f]{16}_r' "$1" \
+        | tail -1 | grep -oE '[0-9a-f]{16}_[ir]' | tr -d '_ir' | tr '\n' ' ')
+  child=$(grep -E 'CHILD_SA .* installed' "$1" | tail -1 \
+        | sed -E 's/.*SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o.*/\1 \2/')
+  echo "$ike$child"
+}
+# check_rekeyed CASE LOG IKE_CONN CHILD: charon lists one IKE SA and one INSTALLED CHILD_SA, on
+# the SPIs ikelab printed last (its inbound SPI is charon's outbound), not the first ones, and
+# the last echo reply came in on the new SA. charon keeps a replaced CHILD_SA for
+# charon.delete_rekeyed_delay (5 s) to receive late packets; it lists it as DELETED meanwhile.
+check_rekeyed() {
+  local out inst first
+  out=$(sw resp --list-sas --ike "$3" 2>&1)
+  inst=$(installed_child "$4" <<<"$out")
+  first=$(grep -m1 -E 'CHILD_SA .* installed' "$2" | sed -E 's/.*SPIs ([0-9a-f]{8})_i.*/\1/')
+  read -r si sr cin cout <<<"$(spis "$2")"
+  if [ "$(grep -c "^$3: #" <<<"$out")" = 1 ] && [ "$(grep -c "  $4: #.*INSTALLED" <<<"$out")" = 1 ] \
+     && grep -q "$si""_i\*\? $sr""_r" <<<"$out" \
+     && grep -Eq "in  $cout," <<<"$inst" && grep -Eq "out $cin," <<<"$inst" \
+     && [ -n "$first" ] && [ "$first" != "$cin" ] \
+     && grep '^echo reply' "$2" | tail -1 | grep -q "SPI 0x$cin)"; then
+    pass "$1: charon lists the IKE SA ($si""_i $sr""_r) and its INSTALLED CHILD_SA (in $cout, out $cin) on the rekeyed SPIs; the last reply arrived on $cin"
+  else
+    fail "$1: charon's SAs are not the rekeyed ones (ikelab: $si $sr $cin $cout, first $first)"; echo "$out"
+  fi
+}
+# installed_child CHILD: the lines of the INSTALLED CHILD_SA named CHILD in `--list-sas` output.
+installed_child() {
+  awk -v c="  $1: #" 'index($0, c) == 1 { p = ($0 ~ /INSTALLED/) } p'
+}
+# check_ping CASE LOG N: N sent, N replies, 0 lost, the planned/seen rekeys in ikelab's summary.
+check_ping() {
+  if grep -q "ping: $3 sent, $3 replies, 0 lost" "$2" \
+     && grep -q "rekeys: CHILD_SA 1, IKE_SA 1$" "$2"; then
+    pass "$1: $3 echo requests every 100 ms, 0 lost across the CHILD_SA and IKE SA rekeys"
+  else
+    fail "$1: $(grep -E 'ping:|rekeys:|error' "$2")"
+  fi
+}
+
+# Case 6: ikelab rekeys.
+if connect "$RUN/case6.log" --psk-file "$RUN/psk" --identity init.ikleng.example \
+     --remote-identity resp.ikleng.example --ike-proposal aes256gcm16-prfsha384-ecp256 \
+     --esp-proposal aes256gcm16 --ping 60 --ping-interval 100 \
+     --rekey-child-after 2 --rekey-ike-after 4; then
+  pass "case 6: ikelab connect rekeyed CHILD_SA and IKE SA while pinging (exit 0)"
+else
+  fail "case 6: ikelab connect exited non-zero"; grep -vE '^echo reply|Message' "$RUN/case6.log"
+fi
+check_ping "case 6" "$RUN/case6.log" 60
+grep -q "rekey of .*, ours)" "$RUN/case6.log" || fail "case 6: no CHILD_SA rekey of ours in the log"
+check_rekeyed "case 6" "$RUN/case6.log" psk psk-child
+sw resp --terminate --ike psk --force >/dev/null 2>&1
+
+# Case 7: charon rekeys while ikelab pings.
+connect "$RUN/case7.log" --psk-file "$RUN/psk" --identity init.ikleng.example \
+  --remote-identity resp.ikleng.example --ike-proposal aes256gcm16-prfsha384-ecp256 \
+  --esp-proposal aes256gcm16 --ping 60 --ping-interval 100 &
+CONNECT_PID=$!
+for _ in $(seq 1 50); do grep -q "echo reply" "$RUN/case7.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1.5
+sw resp --rekey --child psk-child >"$RUN/case7-swanctl.log" 2>&1 || fail "case 7: swanctl --rekey --child"
+sleep 2
+sw resp --rekey --ike psk >>"$RUN/case7-swanctl.log" 2>&1 || fail "case 7: swanctl --rekey --ike"
+if wait "$CONNECT_PID"; then
+  pass "case 7: ikelab connect pinged through charon's CHILD_SA and IKE SA rekeys (exit 0)"
+else
+  fail "case 7: ikelab connect exited non-zero"; grep -vE '^echo reply|Message' "$RUN/case7.log"; cat "$RUN/case7-swanctl.log"
+fi
+check_ping "case 7" "$RUN/case7.log" 60
+grep -q "rekey of .*, the peer's)" "$RUN/case7.log" || fail "case 7: no CHILD_SA rekey by charon in the log"
+check_rekeyed "case 7" "$RUN/case7.log" psk psk-child
+sw resp --terminate --ike psk --force >/dev/null 2>&1
 stop_charon resp
 
 # --- charon as initiator ------------------------------------------------------------------
@@ -317,6 +406,43 @@ else
   fail "case 5"; cat "$RUN/case5-swanctl.log" "$RUN/case5.log"
 fi
 wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
+sw init --terminate --ike cert --force >/dev/null 2>&1
+
+# Case 8: ikelab serve rekeys (responder-initiated) while charon's host pings through it.
+ip netns exec "$NS_B" "$IKELAB" serve -v --listen 198.51.100.2 --exit-after 1 --timeout 30 --linger 7 \
+  --local-ts 203.0.113.129/32 --remote-ts 203.0.113.1/32 --psk-file "$RUN/psk" \
+  --identity resp.ikleng.example --remote-identity init.ikleng.example \
+  --ike-proposal aes256gcm16-prfsha384-x25519 --esp-proposal aes256gcm16 \
+  --rekey-child-after 1.5 --rekey-ike-after 3 >"$RUN/case8.log" 2>&1 &
+SERVE_PID=$!; sleep 0.5
+if sw init --initiate --ike psk --child psk-child --timeout 15 >"$RUN/case8-swanctl.log" 2>&1; then
+  ip netns exec "$NS_A" ping -c 40 -i 0.1 -W 2 -I 203.0.113.1 203.0.113.129 >"$RUN/case8-ping.log" 2>&1
+  if wait "$SERVE_PID"; then
+    pass "case 8: ikelab serve rekeyed CHILD_SA and IKE SA under charon's traffic (exit 0)"
+  else
+    fail "case 8: ikelab serve exited non-zero"; grep -v Message "$RUN/case8.log"
+  fi
+  if grep -q " 0% packet loss" "$RUN/case8-ping.log" && grep -q "rekeys: CHILD_SA 1, IKE_SA 1$" "$RUN/case8.log" \
+     && grep -q "rekey of .*, ours)" "$RUN/case8.log" && grep -q "IKE_SA rekeyed" "$RUN/case8.log"; then
+    pass "case 8: ping -c 40 -i 0.1 through charon's tunnel, 0% loss across ikelab's rekeys"
+  else
+    fail "case 8: $(grep -E 'packet loss' "$RUN/case8-ping.log"; grep -E 'rekeys:|ESP:|error' "$RUN/case8.log")"
+  fi
+  out=$(sw init --list-sas --ike psk 2>&1)
+  inst=$(installed_child psk-child <<<"$out")
+  read -r si sr cin cout <<<"$(spis "$RUN/case8.log")"
+  if [ "$(grep -c "  psk-child: #.*INSTALLED" <<<"$out")" = 1 ] && grep -q "$si""_i\*\? $sr""_r" <<<"$out" \
+     && grep -Eq "in  $cout," <<<"$inst" && grep -Eq "out $cin," <<<"$inst" \
+     && ! grep -q "$(grep -m1 -E 'CHILD_SA .* installed' "$RUN/case8.log" | sed -E 's/.*SPIs ([0-9a-f]{8})_i.*/\1/')" <<<"$inst"; then
+    pass "case 8: charon lists the IKE SA and one CHILD_SA under ikelab's new SPIs"
+  else
+    fail "case 8: charon's SAs are not the rekeyed ones (ikelab: $si $sr $cin $cout)"; echo "$out"
+  fi
+else
+  fail "case 8"; cat "$RUN/case8-swanctl.log" "$RUN/case8.log"; kill "$SERVE_PID" 2>/dev/null
+fi
+wait "$SERVE_PID" 2>/dev/null
+sw init --terminate --ike psk --force >/dev/null 2>&1
 stop_charon init
 
 [ "$FAILED" = 0 ] && echo "strongSwan interop: all cases passed" || echo "strongSwan interop: FAILURES (logs in $RUN)"

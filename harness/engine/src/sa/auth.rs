@@ -495,6 +495,7 @@ impl IkeSa {
             nr: self.nr.clone(),
             g_ir: None,
             rekey_of: None,
+            lost_collision: false,
         }))
     }
 
@@ -738,6 +739,7 @@ impl IkeSa {
                         nr: self.nr.clone(),
                         g_ir: None,
                         rekey_of: None,
+                        lost_collision: false,
                     },
                 )
             }

@@ -61,6 +61,8 @@ pub(crate) struct NewChild {
     pub g_ir: Option<KeyBytes>,
     /// The inbound SPI of the SA this one rekeys.
     pub rekey_of: Option<u32>,
+    /// §2.8.1: our rekey lost a simultaneous rekey; we close this SA right away.
+    pub lost_collision: bool,
 }
 
 impl IkeSa {
@@ -83,6 +85,7 @@ impl IkeSa {
             nr,
             g_ir,
             rekey_of,
+            lost_collision,
         } = new;
         let keys =
             self.keys
@@ -140,6 +143,8 @@ impl IkeSa {
                 remote: self.path.remote,
                 udp_encapsulation: self.path.encap,
                 rekey_of,
+                exchange_initiator,
+                lost_collision,
             })),
         );
         self.children.push(child);

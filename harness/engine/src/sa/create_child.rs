@@ -470,6 +470,12 @@ impl IkeSa {
         };
         let new_spi = req.spi_in;
         let ours_lowest = lowest(&p.nonce, &nr).to_vec();
+        // §2.8.1: the SA created with the lowest of the four nonces is closed by the
+        // endpoint that created it; the old SA is deleted by whoever created the survivor.
+        let lost_collision = rekey_of.is_some()
+            && p.collision
+                .as_ref()
+                .is_some_and(|theirs| ours_lowest < *theirs);
         self.install_child(
             ctx,
             NewChild {
@@ -488,28 +494,21 @@ impl IkeSa {
                 nr,
                 g_ir,
                 rekey_of,
+                lost_collision,
             },
         )?;
         let Some(old) = rekey_of else {
             return Ok(());
         };
-        match &p.collision {
-            // §2.8.1: the SA created with the lowest of the four nonces is closed by the
-            // endpoint that created it; the old SA is deleted by whoever created the survivor.
-            Some(theirs) if ours_lowest < *theirs => {
-                if let Some(c) = self.child_mut(old) {
-                    c.state = ChildState::Superseded { by_us: false };
-                }
-                self.delete_child(ctx, new_spi)
+        if lost_collision {
+            if let Some(c) = self.child_mut(old) {
+                c.state = ChildState::Superseded { by_us: false };
             }
-            _ => {
-                let known = self.children.iter().any(|c| c.spi_in == old);
-                if known {
-                    self.delete_child(ctx, old)
-                } else {
-                    Ok(())
-                }
-            }
+            self.delete_child(ctx, new_spi)
+        } else if self.children.iter().any(|c| c.spi_in == old) {
+            self.delete_child(ctx, old)
+        } else {
+            Ok(())
         }
     }
 
@@ -753,6 +752,7 @@ impl IkeSa {
                 nr,
                 g_ir,
                 rekey_of: old.as_ref().map(|c| c.spi_in),
+                lost_collision: false,
             },
         )?;
         if let Some(old) = old {
