@@ -2,12 +2,13 @@
 //! [`Failure`] naming the expectation, what was expected and what was observed.
 
 use ikelab_engine::EventKind;
-use ikelab_policy::{ChildProposal, IkeProposal};
-use ikelab_sim::{NodeId, WireKind, World};
-use ikelab_wire::iana::NotifyType;
+use ikelab_policy::{ChildProposal, IkeProposal, TsAddresses, TsSpec};
+use ikelab_sim::{DropReason, NodeId, WireKind, World};
+use ikelab_wire::iana::{NotifyType, PayloadType};
+use ikelab_wire::payload::AddressRange;
 
-use crate::format::ExpectSpec;
-use crate::load::{exchange, notify, Scenario};
+use crate::format::{ExpectSpec, MessageExpect, MessageKind, NotifyExpect};
+use crate::load::{exchange, notify, payload_token, PayloadToken, Scenario};
 use crate::outcome::{Failure, Role};
 use crate::run::{close_label, count, event_label, variant_name, Cast};
 
@@ -223,11 +224,15 @@ fn check_one(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut 
             );
         }
     }
-    let first_fault = world.wire().iter().position(|r| r.fault.is_some());
+    // A fault of the scenario, not the link's random duplication.
+    let first_fault = world
+        .wire()
+        .iter()
+        .position(|r| r.fault.as_deref().is_some_and(|f| f != "link duplicate"));
     let after_fault: Vec<String> = match first_fault {
         Some(i) => world.wire()[i + 1..]
             .iter()
-            .filter(|r| r.from == cast.sut && r.kind == WireKind::Ike)
+            .filter(|r| r.from == cast.sut && r.kind == WireKind::Ike && !is_copy(r))
             .map(|r| world.describe(r).map_or("IKE".into(), |s| s.to_string()))
             .collect(),
         None => Vec::new(),
@@ -288,6 +293,9 @@ fn check_one(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut 
             );
         }
     }
+    check_more(label, e, world, cast, out);
+    check_link(label, e, world, out);
+    check_backoff(label, e, world, cast, out);
     if let Some(want) = e.sut_esp_sas {
         let got = world.node(cast.sut).esp_sas().len();
         if got != want {
@@ -301,11 +309,505 @@ fn check_one(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut 
     }
 }
 
+/// The checks added for hand-written suites: peer-side violations and retransmissions, exact
+/// event counts, located Notifies, NAT and selector outcomes.
+fn check_more(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut Vec<Failure>) {
+    let at = |field: &str| format!("{label}.{field}");
+    let peer_violations = violations(world, cast.peer);
+    for want in &e.peer_violations {
+        if !peer_violations.iter().any(|v| v == want) {
+            fail(
+                out,
+                at("peer_violations"),
+                format!("violation {want} recorded by {}", world.name(cast.peer)),
+                format!("violations: {}", list_or_none(&peer_violations)),
+            );
+        }
+    }
+    if e.peer_no_violations && !peer_violations.is_empty() {
+        fail(
+            out,
+            at("peer_no_violations"),
+            "no violations".into(),
+            peer_violations.join(", "),
+        );
+    }
+    let retransmits = count(world, cast.peer, "retransmitted");
+    if e.peer_retransmits_min.is_some_and(|m| retransmits < m)
+        || e.peer_retransmits_max.is_some_and(|m| retransmits > m)
+    {
+        fail(
+            out,
+            at("peer_retransmits"),
+            format!(
+                "between {} and {} retransmissions by {}",
+                e.peer_retransmits_min.unwrap_or(0),
+                e.peer_retransmits_max
+                    .map_or("any".into(), |m| m.to_string()),
+                world.name(cast.peer)
+            ),
+            retransmits.to_string(),
+        );
+    }
+    for (field, map, node) in [
+        ("sut_events", &e.sut_events, cast.sut),
+        ("peer_events", &e.peer_events, cast.peer),
+    ] {
+        for (name, want) in map {
+            let got = count(world, node, name);
+            if got != *want {
+                fail(
+                    out,
+                    format!("{}.{name}", at(field)),
+                    format!("{want} {name} events on {}", world.name(node)),
+                    format!("{got}; events: {}", events(world, node)),
+                );
+            }
+        }
+    }
+    for (i, m) in e.messages.iter().enumerate() {
+        check_message(&format!("{}[{i}]", at("messages")), m, world, cast, out);
+    }
+    for (i, n) in e.notifies.iter().enumerate() {
+        check_notify(&format!("{}[{i}]", at("notifies")), n, world, cast, out);
+    }
+    let established = world
+        .events(cast.sut)
+        .iter()
+        .find_map(|(_, ev)| match &ev.kind {
+            EventKind::IkeSaEstablished(i) => Some(i.nat_detected),
+            _ => None,
+        });
+    if let Some(want) = e.sut_nat_detected {
+        match established {
+            Some(n) if n.any() == want => {}
+            Some(n) => fail(
+                out,
+                at("sut_nat_detected"),
+                format!("NAT detected by {}: {want}", world.name(cast.sut)),
+                format!(
+                    "{} (local behind NAT: {}, remote: {})",
+                    n.any(),
+                    n.local,
+                    n.remote
+                ),
+            ),
+            None => fail(
+                out,
+                at("sut_nat_detected"),
+                format!("NAT detected by {}: {want}", world.name(cast.sut)),
+                "no IKE SA established".into(),
+            ),
+        }
+    }
+    let child = world
+        .events(cast.sut)
+        .iter()
+        .find_map(|(_, ev)| match &ev.kind {
+            EventKind::ChildSaInstalled(c) => Some(c.clone()),
+            _ => None,
+        });
+    if let Some(want) = e.sut_udp_encapsulation {
+        let got = child.as_ref().map(|c| c.udp_encapsulation);
+        if got != Some(want) {
+            fail(
+                out,
+                at("sut_udp_encapsulation"),
+                format!("UDP-encapsulated ESP on {}: {want}", world.name(cast.sut)),
+                got.map_or("no CHILD_SA installed".into(), |g| g.to_string()),
+            );
+        }
+    }
+    for (field, want, side) in [
+        ("sut_child_local_ts", &e.sut_child_local_ts, true),
+        ("sut_child_remote_ts", &e.sut_child_remote_ts, false),
+    ] {
+        let Some(want) = want else { continue };
+        let want: Vec<String> = want.iter().map(|w| normal_ts(w)).collect();
+        let got = child.as_ref().map(|c| {
+            let ts = if side { &c.local_ts } else { &c.remote_ts };
+            ts.iter().map(range_string).collect::<Vec<_>>()
+        });
+        if got.as_ref() != Some(&want) {
+            fail(
+                out,
+                at(field),
+                want.join(", "),
+                got.map_or("no CHILD_SA installed".into(), |g| list_or_none(&g)),
+            );
+        }
+    }
+    if let Some(want) = &e.ike_ports {
+        let mut got: Vec<u16> = Vec::new();
+        for r in world.wire().iter().filter(|r| r.kind == WireKind::Ike) {
+            let port = if r.from == cast.responder {
+                r.src.port()
+            } else {
+                r.dst.port()
+            };
+            if !got.contains(&port) {
+                got.push(port);
+            }
+        }
+        if &got != want {
+            fail(
+                out,
+                at("ike_ports"),
+                format!("responder IKE ports {want:?}"),
+                format!("{got:?}"),
+            );
+        }
+    }
+}
+
+fn check_link(label: &str, e: &ExpectSpec, world: &World, out: &mut Vec<Failure>) {
+    let lost = world
+        .wire()
+        .iter()
+        .filter(|r| r.dropped == Some(DropReason::Loss))
+        .count();
+    let duplicated = world
+        .wire()
+        .iter()
+        .filter(|r| r.fault.as_deref() == Some("link duplicate"))
+        .count();
+    for (field, min, got, what) in [
+        ("min_lost", e.min_lost, lost, "lost"),
+        ("min_duplicated", e.min_duplicated, duplicated, "duplicated"),
+    ] {
+        if let Some(min) = min.filter(|m| got < *m) {
+            fail(
+                out,
+                format!("{label}.{field}"),
+                format!("at least {min} datagrams {what} by the link"),
+                format!("{got} (try another network.seed)"),
+            );
+        }
+    }
+}
+
+/// A record the world added for a copy the network made (duplicate, replay), not a datagram
+/// the node sent.
+fn is_copy(r: &ikelab_sim::WireRecord) -> bool {
+    r.fault.as_deref().is_some_and(|f| {
+        f == "link duplicate" || f == "duplicate (copy)" || f.starts_with("replay (")
+    })
+}
+
+/// Send times of each request the node sent more than once, keyed by (exchange, message ID),
+/// over all its IKE SAs in wire order.
+fn request_times(world: &World, node: NodeId) -> Vec<(String, Vec<u64>)> {
+    let mut out: Vec<(String, Vec<u64>)> = Vec::new();
+    for r in world
+        .wire()
+        .iter()
+        .filter(|r| r.from == node && r.kind == WireKind::Ike && !is_copy(r))
+    {
+        let Some(s) = world.describe(r) else { continue };
+        if s.response {
+            continue;
+        }
+        let key = format!("{} #{}", s.exchange, s.message_id);
+        let t = r.time.as_micros();
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, times)) => times.push(t),
+            None => out.push((key, vec![t])),
+        }
+    }
+    out.retain(|(_, t)| t.len() > 1);
+    out
+}
+
+fn check_backoff(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut Vec<Failure>) {
+    if !e.sut_backoff_increases {
+        return;
+    }
+    let at = format!("{label}.sut_backoff_increases");
+    let expected = format!(
+        "{} retransmits with growing intervals",
+        world.name(cast.sut)
+    );
+    let times = request_times(world, cast.sut);
+    let gaps = |t: &Vec<u64>| t.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>();
+    if !times.iter().any(|(_, t)| t.len() > 2) {
+        let seen: Vec<String> = times
+            .iter()
+            .map(|(k, t)| format!("{k} sent {} times", t.len()))
+            .collect();
+        fail(
+            out,
+            at,
+            expected,
+            format!("no request sent 3 times or more ({})", list_or_none(&seen)),
+        );
+        return;
+    }
+    for (key, t) in &times {
+        let g = gaps(t);
+        if g.windows(2).any(|w| w[1] <= w[0]) {
+            let ms: Vec<String> = g.iter().map(|us| format!("{}ms", us / 1000)).collect();
+            fail(
+                out,
+                at.clone(),
+                expected.clone(),
+                format!("{key} resent after {}", ms.join(", ")),
+            );
+        }
+    }
+}
+
+/// A message's payloads as tokens: Notify payloads carry their type.
+fn tokens(s: &ikelab_sim::IkeSummary) -> Vec<(PayloadType, Option<NotifyType>)> {
+    let mut notifies = s.notifies.iter();
+    s.payloads
+        .iter()
+        .map(|p| {
+            if *p == PayloadType::NOTIFY {
+                (*p, notifies.next().copied())
+            } else {
+                (*p, None)
+            }
+        })
+        .collect()
+}
+
+fn token_matches(t: PayloadToken, p: &(PayloadType, Option<NotifyType>)) -> bool {
+    match t {
+        PayloadToken::Payload(want) => p.0 == want,
+        PayloadToken::Notify(None) => p.0 == PayloadType::NOTIFY,
+        PayloadToken::Notify(Some(n)) => p.0 == PayloadType::NOTIFY && p.1 == Some(n),
+    }
+}
+
+fn token_list(list: &[(PayloadType, Option<NotifyType>)]) -> String {
+    let v: Vec<String> = list
+        .iter()
+        .map(|(p, n)| match n {
+            Some(n) => format!("N({n})"),
+            None => p.to_string(),
+        })
+        .collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn check_message(at: &str, m: &MessageExpect, world: &World, cast: &Cast, out: &mut Vec<Failure>) {
+    let node = cast.node(m.from);
+    let who = world.name(node);
+    let x = m.exchange.as_deref().and_then(|x| exchange(x).ok());
+    let matching: Vec<ikelab_sim::IkeSummary> = sut_ike(world, node)
+        .into_iter()
+        .filter(|s| {
+            x.is_none_or(|x| s.exchange == x)
+                && m.message
+                    .is_none_or(|k| s.response == (k == MessageKind::Response))
+        })
+        .collect();
+    let what = format!(
+        "{who}'s {}{}",
+        m.exchange.as_deref().unwrap_or("IKE"),
+        m.message.map_or(" messages", |k| match k {
+            MessageKind::Request => " requests",
+            MessageKind::Response => " responses",
+        })
+    );
+    let all: Vec<String> = sut_ike(world, node).iter().map(|s| s.to_string()).collect();
+    if let Some(c) = m.count {
+        if matching.len() != c {
+            fail(
+                out,
+                format!("{at}.count"),
+                format!("{c} of {what}"),
+                format!("{}; {who} sent: {}", matching.len(), list_or_none(&all)),
+            );
+        }
+    }
+    let selected: Vec<(usize, &ikelab_sim::IkeSummary)> = match m.nth {
+        Some(n) => matching.iter().enumerate().skip(n - 1).take(1).collect(),
+        None => matching.iter().enumerate().collect(),
+    };
+    if selected.is_empty() {
+        if m.count != Some(0) {
+            fail(
+                out,
+                at.to_string(),
+                match m.nth {
+                    Some(n) => format!("message #{n} of {what}"),
+                    None => format!("at least one of {what}"),
+                },
+                format!(
+                    "{} matching; {who} sent: {}",
+                    matching.len(),
+                    list_or_none(&all)
+                ),
+            );
+        }
+        return;
+    }
+    let parse = |list: &[String]| -> Vec<PayloadToken> {
+        list.iter().filter_map(|t| payload_token(t).ok()).collect()
+    };
+    for (i, s) in selected {
+        let label = format!("{at} (#{} of {what})", i + 1);
+        if s.encrypted && !s.decrypted {
+            fail(
+                out,
+                label,
+                "a message the harness can decrypt".into(),
+                s.to_string(),
+            );
+            continue;
+        }
+        let got = tokens(s);
+        let shown = token_list(&got);
+        if let Some(want) = &m.payloads {
+            let want_t = parse(want);
+            let same = want_t.len() == got.len()
+                && want_t.iter().zip(&got).all(|(w, g)| token_matches(*w, g));
+            if !same {
+                fail(
+                    out,
+                    format!("{label}.payloads"),
+                    format!("[{}]", want.join(", ")),
+                    shown.clone(),
+                );
+            }
+        }
+        if let Some(first) = &m.first {
+            let ok = payload_token(first)
+                .ok()
+                .is_some_and(|t| got.first().is_some_and(|g| token_matches(t, g)));
+            if !ok {
+                fail(
+                    out,
+                    format!("{label}.first"),
+                    format!("{first} first"),
+                    shown.clone(),
+                );
+            }
+        }
+        for (name, t) in m.has.iter().zip(parse(&m.has)) {
+            if !got.iter().any(|g| token_matches(t, g)) {
+                fail(
+                    out,
+                    format!("{label}.has"),
+                    format!("{name} present"),
+                    shown.clone(),
+                );
+            }
+        }
+        for (name, t) in m.lacks.iter().zip(parse(&m.lacks)) {
+            if got.iter().any(|g| token_matches(t, g)) {
+                fail(
+                    out,
+                    format!("{label}.lacks"),
+                    format!("no {name}"),
+                    shown.clone(),
+                );
+            }
+        }
+        if !m.order.is_empty() {
+            let mut rest = got.iter();
+            let in_order = parse(&m.order)
+                .into_iter()
+                .all(|t| rest.any(|g| token_matches(t, g)));
+            if !in_order {
+                fail(
+                    out,
+                    format!("{label}.order"),
+                    format!("{} in this order", m.order.join(" before ")),
+                    shown.clone(),
+                );
+            }
+        }
+    }
+}
+
+fn check_notify(at: &str, n: &NotifyExpect, world: &World, cast: &Cast, out: &mut Vec<Failure>) {
+    let Ok(want) = notify(&n.notify) else { return };
+    let node = cast.node(n.from);
+    let x = n.exchange.as_deref().and_then(|x| exchange(x).ok());
+    let carrying: Vec<String> = sut_ike(world, node)
+        .into_iter()
+        .filter(|s| {
+            s.notifies.contains(&want)
+                && x.is_none_or(|x| s.exchange == x)
+                && n.message
+                    .is_none_or(|m| s.response == (m == MessageKind::Response))
+        })
+        .map(|s| s.to_string())
+        .collect();
+    let place = format!(
+        "{}{}",
+        n.exchange
+            .as_ref()
+            .map_or(String::new(), |x| format!(" in {x}")),
+        n.message.map_or("", |m| match m {
+            MessageKind::Request => " requests",
+            MessageKind::Response => " responses",
+        })
+    );
+    let who = world.name(node);
+    let (ok, expected) = match (n.present, n.count) {
+        (false, _) => (
+            carrying.is_empty(),
+            format!("{who} never sends Notify {want}{place}"),
+        ),
+        (true, Some(c)) => (
+            carrying.len() == c,
+            format!("{who} sends Notify {want}{place} in {c} messages"),
+        ),
+        (true, None) => (
+            !carrying.is_empty(),
+            format!("{who} sends Notify {want}{place}"),
+        ),
+    };
+    if !ok {
+        let sent: Vec<String> = sut_ike(world, node).iter().map(|s| s.to_string()).collect();
+        fail(
+            out,
+            at.to_string(),
+            expected,
+            format!(
+                "{} matching; {who} sent: {}",
+                carrying.len(),
+                list_or_none(&sent)
+            ),
+        );
+    }
+}
+
+fn violations(world: &World, node: NodeId) -> Vec<String> {
+    world
+        .events(node)
+        .iter()
+        .filter_map(|(_, ev)| match &ev.kind {
+            EventKind::Violation(v) => Some(variant_name(&format!("{v:?}")).to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A selector as the scenario wrote it, in canonical form (`10.1.2.0/24`).
+fn normal_ts(s: &str) -> String {
+    s.parse::<TsSpec>().map_or(s.to_string(), |t| t.to_string())
+}
+
+fn range_string(r: &AddressRange) -> String {
+    TsSpec {
+        addresses: TsAddresses::Range(r.start_address, r.end_address),
+        protocol: r.ip_protocol,
+        start_port: r.start_port,
+        end_port: r.end_port,
+    }
+    .to_string()
+}
+
+/// The IKE messages a node sent (retransmissions included), not copies the network made.
 fn sut_ike(world: &World, node: NodeId) -> Vec<ikelab_sim::IkeSummary> {
     world
         .wire()
         .iter()
-        .filter(|r| r.from == node && r.kind == WireKind::Ike)
+        .filter(|r| r.from == node && r.kind == WireKind::Ike && !is_copy(r))
         .filter_map(|r| world.describe(r))
         .collect()
 }

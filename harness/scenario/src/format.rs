@@ -6,6 +6,8 @@
 //! per role in `roles`, so one file written in `sut`/`peer` terms checks a requirement on
 //! both sides.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -174,6 +176,17 @@ pub enum Part {
     Responder,
 }
 
+impl Part {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Sut => "sut",
+            Part::Peer => "peer",
+            Part::Initiator => "initiator",
+            Part::Responder => "responder",
+        }
+    }
+}
+
 /// Request or response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -209,6 +222,11 @@ pub struct FaultSpec {
     /// `mutate`: the change, made before encryption.
     #[serde(default)]
     pub mutation: Option<MutationSpec>,
+    /// The run may end without this fault applying (e.g. the Nth message may never be
+    /// sent). Otherwise a fault that matched nothing, or a mutation that could not apply, is
+    /// a failure: the scenario did not test what it says.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 fn peer() -> Part {
@@ -373,4 +391,116 @@ pub struct ExpectSpec {
     /// IKE_SA_INIT offered CHILD_SAs still installed on the SUT at the end.
     #[serde(default)]
     pub sut_esp_sas: Option<usize>,
+    /// Violation kinds the peer must have recorded about the SUT.
+    #[serde(default)]
+    pub peer_violations: Vec<String>,
+    /// No violation at all on the peer (the SUT behaved).
+    #[serde(default)]
+    pub peer_no_violations: bool,
+    /// Retransmissions by the peer: at least / at most.
+    #[serde(default)]
+    pub peer_retransmits_min: Option<usize>,
+    #[serde(default)]
+    pub peer_retransmits_max: Option<usize>,
+    /// Exact event counts on the SUT / the peer, by event name (the `until` names plus
+    /// `ike_rekey_failed`, `config_assigned`), e.g. `{ child_installed = 2, child_deleted = 1 }`.
+    /// Events not named are not checked.
+    #[serde(default)]
+    pub sut_events: BTreeMap<String, usize>,
+    #[serde(default)]
+    pub peer_events: BTreeMap<String, usize>,
+    /// Notifies on the wire with who sent them and where; see [`NotifyExpect`].
+    #[serde(default)]
+    pub notifies: Vec<NotifyExpect>,
+    /// Whether the SUT's IKE SA detected a NAT (either side behind one, RFC 7296 §2.23).
+    #[serde(default)]
+    pub sut_nat_detected: Option<bool>,
+    /// Whether the SUT's first CHILD_SA uses UDP encapsulation (RFC 3948).
+    #[serde(default)]
+    pub sut_udp_encapsulation: Option<bool>,
+    /// The responder's UDP port in IKE datagrams (either direction), distinct, in order of
+    /// first use: `[500]`, or `[500, 4500]` once NAT traversal moved to the NAT-T port.
+    #[serde(default)]
+    pub ike_ports: Option<Vec<u16>>,
+    /// The traffic selectors of the SUT's first CHILD_SA, its own side and the peer's side,
+    /// as `10.1.0.0/24` or `10.0.0.1-10.0.0.9[tcp/80]` (order matters).
+    #[serde(default)]
+    pub sut_child_local_ts: Option<Vec<String>>,
+    #[serde(default)]
+    pub sut_child_remote_ts: Option<Vec<String>>,
+    /// At least this many datagrams lost / duplicated by the link's random model: proves a
+    /// seeded network scenario exercised what it claims to.
+    #[serde(default)]
+    pub min_lost: Option<usize>,
+    #[serde(default)]
+    pub min_duplicated: Option<usize>,
+    /// The payloads of IKE messages on the wire; see [`MessageExpect`].
+    #[serde(default)]
+    pub messages: Vec<MessageExpect>,
+    /// Every request the SUT retransmitted went out at strictly growing intervals (RFC 7296
+    /// §2.4: exponential back-off); needs at least two retransmissions of one request.
+    #[serde(default)]
+    pub sut_backoff_increases: bool,
+}
+
+/// A Notify that must (or must not) be on the wire: sent by `from`, of type `notify`,
+/// optionally only in `exchange` and in a `request`/`response`. Encrypted messages are
+/// looked into.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyExpect {
+    pub from: Part,
+    /// Notify type name (`COOKIE`) or number.
+    pub notify: String,
+    #[serde(default)]
+    pub exchange: Option<String>,
+    #[serde(default)]
+    pub message: Option<MessageKind>,
+    /// How many messages carry it: exactly this many (default: at least one).
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// `false`: no such message may appear.
+    #[serde(default = "yes")]
+    pub present: bool,
+}
+
+/// Checks on the payloads of IKE messages sent by `from`, optionally only in `exchange`, of
+/// one `message` kind, only the `nth` matching one. Payload tokens are payload type names
+/// (`SA`, `KE`, `IDi`, `CP`, `Notify` or `N` for any Notify) or `N(TYPE)` for a Notify of one
+/// type (`N(COOKIE)`). Encrypted messages are checked by their inner payloads.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageExpect {
+    pub from: Part,
+    #[serde(default)]
+    pub exchange: Option<String>,
+    #[serde(default)]
+    pub message: Option<MessageKind>,
+    /// Only the Nth matching message (1 = the first); default: every matching message, and
+    /// at least one must exist.
+    #[serde(default)]
+    pub nth: Option<usize>,
+    /// Exactly this many messages match (retransmissions count).
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// The exact payload list, in order.
+    #[serde(default)]
+    pub payloads: Option<Vec<String>>,
+    /// The first payload (the first inner one for encrypted messages).
+    #[serde(default)]
+    pub first: Option<String>,
+    /// Payloads that must all appear.
+    #[serde(default)]
+    pub has: Vec<String>,
+    /// Payloads that must not appear.
+    #[serde(default)]
+    pub lacks: Vec<String>,
+    /// Payloads that must appear in this relative order (others may come in between), e.g.
+    /// `["CP", "SA"]`, `["N(COOKIE)", "SA"]`.
+    #[serde(default)]
+    pub order: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }

@@ -1,10 +1,3 @@
-// NOTE FOR THE SCENARIO HELPER (remove when read): the lead has written and committed this
-// crate (format.rs, load.rs, run.rs, expect.rs, coverage.rs, tests/scenarios.rs,
-// tests/format.rs, scenarios/README.md, scenarios/scenario.schema.json) while you were working,
-// and two other helpers are now writing scenario files against THIS format. Do not replace
-// these files or change the format incompatibly; merge your work into them (e.g. add fields,
-// steps, expectations, `--mode udp`), keep `cargo test -p ikelab-scenario` green, and say in
-// your report what you merged.
 //! ikelab scenarios: declarative test files (`scenarios/**/*.toml`) that drive the reference
 //! initiator and responder in the deterministic simulator (`ikelab-sim`), each citing the
 //! requirement it checks, with outcomes the reports (`ikelab-report`) render.
@@ -13,6 +6,9 @@
 //! load_paths(&[dir]) -> Vec<Scenario>        spanned errors: file:line:column
 //! run(&scenario, Role::Responder, artifacts)  -> ScenarioOutcome (trace, verdict, pcap)
 //! load_catalogue(path) + coverage(..)         -> requirement coverage
+//! run_with(&scenario, role, &RunOptions)      -> the same, options as a struct
+//! run_suite(&scenarios, &opts, Some(&catalogue)) -> SuiteOutcome (sequential)
+//! scenario_files(dir)                          -> files, for per-file error reporting
 //! ```
 //! The format is documented in `scenarios/README.md`; `scenarios/scenario.schema.json` is
 //! generated from [`format::ScenarioFile`] (`schema_json`).
@@ -24,11 +20,13 @@ pub mod format;
 mod load;
 pub mod outcome;
 mod run;
+mod suite;
 
 pub use coverage::{coverage, load_catalogue, Catalogue, CatalogueError, Requirement};
-pub use load::{load_file, load_paths, load_str, LoadError, LoadedFault, Scenario};
+pub use load::{load_file, load_paths, load_str, scenario_files, LoadError, LoadedFault, Scenario};
 pub use outcome::Role;
-pub use run::run;
+pub use run::{run, MAX_STEPS};
+pub use suite::{coverage_at, run_suite, run_with, Mode, RunOptions};
 
 impl Scenario {
     /// The roles this scenario runs in.

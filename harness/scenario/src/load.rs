@@ -88,6 +88,16 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
     Ok(out)
 }
 
+/// The scenario files under `dir` (recursively, `*.toml`, skipping `requirements/`), sorted,
+/// without loading them: for harnesses that report a broken file as one failure and run the
+/// rest.
+pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     let io = |source| LoadError::Io {
         path: dir.display().to_string(),
@@ -158,13 +168,28 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     if spec.roles.is_empty() {
         return Err(invalid("roles", "`roles` is empty: nothing to run".into()));
     }
+    // Errors inside the Nth `[[faults]]` / `[[steps]]` table point into that table.
+    let invalid_in = |header: &str, index: usize, needle: &str, message: String| {
+        let (line, column) = locate_in(text, header, index, needle);
+        LoadError::Invalid {
+            path: display.clone(),
+            line,
+            column,
+            message,
+        }
+    };
     let faults = spec
         .faults
         .iter()
-        .map(|f| load_fault(f).map_err(|(n, m)| invalid(&n, m)))
+        .enumerate()
+        .map(|(i, f)| {
+            load_fault(f)
+                .map_err(|(n, m)| invalid_in("[[faults]]", i, &n, format!("faults[{i}]: {m}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     for (i, step) in spec.steps.iter().enumerate() {
-        check_step(step).map_err(|(n, m)| invalid(&n, format!("steps[{i}]: {m}")))?;
+        check_step(step)
+            .map_err(|(n, m)| invalid_in("[[steps]]", i, &n, format!("steps[{i}]: {m}")))?;
     }
     for e in [
         Some(&spec.expect),
@@ -184,6 +209,47 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
         }
         for x in e.sut_exchanges.iter().flatten() {
             exchange(x).map_err(|m| invalid(x, m))?;
+        }
+        for name in e.sut_events.keys().chain(e.peer_events.keys()) {
+            if !EVENTS.contains(&name.as_str()) {
+                return Err(invalid(
+                    name,
+                    format!("unknown event {name:?} ({})", EVENTS.join(", ")),
+                ));
+            }
+        }
+        for m in &e.messages {
+            if let Some(x) = &m.exchange {
+                exchange(x).map_err(|msg| invalid(x, msg))?;
+            }
+            if m.nth == Some(0) {
+                return Err(invalid("nth", "messages: `nth` counts from 1".into()));
+            }
+            for t in m
+                .payloads
+                .iter()
+                .flatten()
+                .chain(&m.first)
+                .chain(&m.has)
+                .chain(&m.lacks)
+                .chain(&m.order)
+            {
+                payload_token(t).map_err(|msg| invalid(t, msg))?;
+            }
+        }
+        for n in &e.notifies {
+            notify(&n.notify).map_err(|m| invalid(&n.notify, m))?;
+            if let Some(x) = &n.exchange {
+                exchange(x).map_err(|m| invalid(x, m))?;
+            }
+        }
+        for ts in [&e.sut_child_local_ts, &e.sut_child_remote_ts]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            ts.parse::<TsSpec>()
+                .map_err(|err| invalid(ts, format!("selector: {err}")))?;
         }
         if let Some(t) = &e.ike_transforms {
             IkeProposal::parse(t).map_err(|err| invalid(t, format!("ike_transforms: {err}")))?;
@@ -218,6 +284,30 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
         .or_else(|| text.find(needle))
         .unwrap_or(0);
     line_col(text, at)
+}
+
+/// [`locate`] inside the `index`th table introduced by `header`, when the file uses that
+/// header syntax (else anywhere).
+fn locate_in(text: &str, header: &str, index: usize, needle: &str) -> (usize, usize) {
+    let Some((start, _)) = text.match_indices(header).nth(index) else {
+        return locate(text, needle);
+    };
+    let section = &text[start..];
+    let end = section[header.len()..]
+        .find("\n[")
+        .map_or(section.len(), |e| e + header.len() + 1);
+    let (l, c) = locate(&section[..end], needle);
+    let (base, _) = line_col(text, start);
+    if l == 1 && c == 1 && !section.starts_with(needle) {
+        // Not found in the table (e.g. a sub-table such as `[faults.mutation]`): the table.
+        let sub = locate(&section[end.min(section.len())..], needle);
+        if sub != (1, 1) {
+            let (sub_base, _) = line_col(text, start + end);
+            return (sub_base + sub.0 - 1, sub.1);
+        }
+        return (base, 1);
+    }
+    (base + l - 1, c)
 }
 
 type Problem = (String, String);
@@ -351,7 +441,14 @@ fn build_policy(p: &PeerSpec, initiator: bool, base: &Path) -> Result<IkePolicy,
             .ike
             .as_ref()
             .and_then(|l| l.first().cloned())
-            .unwrap_or_else(|| if initiator { "initiator" } else { "responder" }.into());
+            .unwrap_or_else(|| {
+                if initiator {
+                    "[initiator]"
+                } else {
+                    "[responder]"
+                }
+                .into()
+            });
         (first, format!("policy: {e}"))
     })?;
     Ok(policy)
@@ -379,6 +476,26 @@ fn payload(s: &str) -> Result<PayloadType, Problem> {
             format!("unknown payload type {s:?} (SA, KE, IDi, IDr, CERT, CERTREQ, AUTH, Nonce, Notify, Delete, VendorID, TSi, TSr, SK, CP, EAP)"),
         )
     })
+}
+
+/// A payload in a `messages` expectation: a payload type, `Notify`/`N` (any Notify), or
+/// `N(TYPE)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PayloadToken {
+    Payload(PayloadType),
+    Notify(Option<NotifyType>),
+}
+
+pub(crate) fn payload_token(s: &str) -> Result<PayloadToken, String> {
+    if s == "N" || s.eq_ignore_ascii_case("Notify") {
+        return Ok(PayloadToken::Notify(None));
+    }
+    if let Some(inner) = s.strip_prefix("N(").and_then(|r| r.strip_suffix(')')) {
+        return notify(inner).map(|n| PayloadToken::Notify(Some(n)));
+    }
+    payload(s)
+        .map(PayloadToken::Payload)
+        .map_err(|(_, m)| format!("{m}; or `N` / `N(COOKIE)` for a Notify"))
 }
 
 fn load_fault(f: &FaultSpec) -> Result<LoadedFault, Problem> {
@@ -525,6 +642,8 @@ pub(crate) const EVENTS: &[&str] = &[
     "ike_rekeyed",
     "violation",
     "retransmitted",
+    "ike_rekey_failed",
+    "config_assigned",
 ];
 
 const ACTIONS: &[&str] = &[

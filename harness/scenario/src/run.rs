@@ -24,7 +24,7 @@ const INITIATOR_IP: &str = "192.0.2.1";
 const RESPONDER_IP: &str = "198.51.100.1";
 const NAT_IP: &str = "203.0.113.7";
 /// Livelock guard: far above what any scenario needs (a handshake is ~20 steps).
-const MAX_STEPS: u64 = 200_000;
+pub const MAX_STEPS: u64 = 200_000;
 
 /// The two nodes and which is which in this run.
 pub(crate) struct Cast {
@@ -48,6 +48,16 @@ impl Cast {
 /// Runs `scenario` with ikelab-under-test in `role`. Writes `<name>.<role>.pcap` and the key
 /// tables into `artifacts` when given.
 pub fn run(scenario: &Scenario, role: Role, artifacts: Option<&Path>) -> ScenarioOutcome {
+    run_limited(scenario, role, artifacts, MAX_STEPS)
+}
+
+/// [`run`] with another livelock guard: the run is an error after `max_steps` world steps.
+pub(crate) fn run_limited(
+    scenario: &Scenario,
+    role: Role,
+    artifacts: Option<&Path>,
+    max_steps: u64,
+) -> ScenarioOutcome {
     let wall = Instant::now();
     let spec = &scenario.spec;
     let mut outcome = ScenarioOutcome {
@@ -73,7 +83,7 @@ pub fn run(scenario: &Scenario, role: Role, artifacts: Option<&Path>) -> Scenari
         pcap: None,
         key_tables: Vec::new(),
     };
-    let (verdict, world) = match simulate(scenario, role) {
+    let (verdict, world) = match simulate(scenario, role, max_steps) {
         Ok((world, cast, failures)) => {
             outcome.nodes = nodes(&world, &cast);
             let mut failures = failures;
@@ -108,13 +118,10 @@ pub fn run(scenario: &Scenario, role: Role, artifacts: Option<&Path>) -> Scenari
 /// On error: the message and the world as far as it got (boxed: a world is large).
 type SimResult = Result<(World, Cast, Vec<Failure>), (String, Option<Box<World>>)>;
 
-fn simulate(scenario: &Scenario, role: Role) -> SimResult {
+fn simulate(scenario: &Scenario, role: Role, max_steps: u64) -> SimResult {
     let spec = &scenario.spec;
     let seed = spec.network.seed.unwrap_or(1);
-    let mut world = World::new(WorldConfig {
-        seed,
-        max_steps: MAX_STEPS,
-    });
+    let mut world = World::new(WorldConfig { seed, max_steps });
     let err = |e: String| (e, None);
     let init_node = Node::new(
         node_config(seed.wrapping_mul(2).wrapping_add(1), None),
@@ -212,7 +219,55 @@ fn simulate(scenario: &Scenario, role: Role) -> SimResult {
             Err(e) => return Err((format!("{label}: {e}"), Some(Box::new(world)))),
         }
     }
+    failures.extend(unapplied_faults(scenario, &world));
     Ok((world, cast, failures))
+}
+
+/// Faults that never applied, or mutations that could not: the run did not test what the
+/// scenario says (unless the fault is `optional`).
+fn unapplied_faults(scenario: &Scenario, world: &World) -> Vec<Failure> {
+    let notes: Vec<&str> = world
+        .wire()
+        .iter()
+        .filter_map(|r| r.fault.as_deref())
+        .flat_map(|f| f.split("; "))
+        .collect();
+    let mut out = Vec::new();
+    for (i, f) in scenario.faults.iter().enumerate() {
+        let action = f.action.to_string();
+        let step = format!("faults[{i}] ({})", f.spec.action);
+        if let Some(n) = notes
+            .iter()
+            .find(|n| n.starts_with(&action) && n.contains(" not applied: "))
+        {
+            out.push(Failure {
+                step,
+                expected: format!("{action} applies"),
+                observed: (*n).to_string(),
+            });
+        } else if !f.spec.optional && !notes.iter().any(|n| *n == action) {
+            let sel = format!(
+                "from {} {}{}{}",
+                f.spec.from.as_str(),
+                f.spec.exchange,
+                f.spec.message.map_or("", |m| match m {
+                    MessageKind::Request => " request",
+                    MessageKind::Response => " response",
+                }),
+                if f.spec.nth == 0 {
+                    String::new()
+                } else {
+                    format!(" #{}", f.spec.nth)
+                }
+            );
+            out.push(Failure {
+                step,
+                expected: format!("{action} applies to a datagram {sel}"),
+                observed: "no datagram matched (set `optional = true` if that is fine)".into(),
+            });
+        }
+    }
+    out
 }
 
 /// The IKE SA handle a node uses (the newest it reported).
@@ -398,6 +453,8 @@ pub(crate) fn event_is(kind: &EventKind, name: &str) -> bool {
             | ("ike_rekeyed", EventKind::IkeSaRekeyed { .. })
             | ("violation", EventKind::Violation(_))
             | ("retransmitted", EventKind::Retransmitted { .. })
+            | ("ike_rekey_failed", EventKind::IkeSaRekeyFailed { .. })
+            | ("config_assigned", EventKind::ConfigAssigned { .. })
     )
 }
 

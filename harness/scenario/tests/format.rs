@@ -108,3 +108,23 @@ fn checked_in_schema_is_current() {
         "scenarios/scenario.schema.json is stale: regenerate with IKELAB_WRITE_SCHEMA=1 cargo test -p ikelab-scenario --test format"
     );
 }
+
+#[test]
+fn step_and_fault_errors_point_into_their_table() {
+    // Two steps with the same bad event: the error is on the second one's line.
+    let text = "name = \"x\"\ndescription = \"d\"\n\n[[steps]]\naction = \"connect\"\n\n[[steps]]\naction = \"run\"\nuntil = \"establised\"\n";
+    let (line, col, msg) = err(text);
+    assert_eq!((line, col), (9, 9), "{msg}");
+    assert!(
+        msg.starts_with("steps[1]: unknown event \"establised\""),
+        "{msg}"
+    );
+    // A mutation table with two changes: the error names the fault and its mutation table.
+    let text = "name = \"x\"\ndescription = \"d\"\n\n[[faults]]\nexchange = \"IKE_AUTH\"\naction = \"drop\"\n\n[[faults]]\nexchange = \"IKE_AUTH\"\naction = \"mutate\"\n[faults.mutation]\nmajor_version = 3\nminor_version = 1\n";
+    let (line, _, msg) = err(text);
+    assert_eq!(line, 11, "{msg}");
+    assert!(
+        msg.starts_with("faults[1]: `mutation` sets 2 changes"),
+        "{msg}"
+    );
+}
