@@ -14,12 +14,26 @@ use ikelab_wire::payload::{
 
 use super::child::NewChild;
 use super::exchange::Purpose;
-use super::{error_notify, has_notify, notify, required, single, Ctx, Followup, IkeSa, State};
+use super::{
+    error_notify, has_notify, notifies, notify, required, single, Ctx, Followup, IkeSa, State,
+};
 use crate::authn::signed_octets;
 use crate::event::{CloseReason, EventKind, IkeSaInfo};
 use crate::negotiate::{self, EspChoice};
 use crate::violation::{AuthFailure, Violation};
 use crate::EngineError;
+
+/// Error Notify types that refuse only the CHILD_SA of an IKE_AUTH exchange while the IKE SA
+/// is established (RFC 7296 §1.2, §2.21.3, §3.10.1).
+const CHILD_SA_ERRORS: [NotifyType; 7] = [
+    NotifyType::NO_PROPOSAL_CHOSEN,
+    NotifyType::SINGLE_PAIR_REQUIRED,
+    NotifyType::NO_ADDITIONAL_SAS,
+    NotifyType::INTERNAL_ADDRESS_FAILURE,
+    NotifyType::FAILED_CP_REQUIRED,
+    NotifyType::TS_UNACCEPTABLE,
+    NotifyType::INVALID_SELECTORS,
+];
 
 /// Initiator state while IKE_AUTH is in flight.
 pub(crate) struct PendingAuth {
@@ -591,6 +605,17 @@ impl IkeSa {
             _ => None,
         });
         if let (Ok(None), Some(err)) = (&auth, error_notify(inner)) {
+            self.close(ctx, CloseReason::PeerError(err));
+            return Ok(());
+        }
+        // §3.10.1: "Unrecognized error types in a response MUST be assumed to mean that the
+        // corresponding request has failed entirely." Only the CHILD_SA errors of §1.2/§2.21.3
+        // leave the IKE SA standing.
+        if let Some(err) = notifies(inner)
+            .into_iter()
+            .map(|n| n.notify_type)
+            .find(|t| t.is_error() && !CHILD_SA_ERRORS.contains(t))
+        {
             self.close(ctx, CloseReason::PeerError(err));
             return Ok(());
         }
