@@ -71,6 +71,10 @@ pub struct PolicyArgs {
     /// The peer's NAT-T port (where an initiator moves when a NAT is detected).
     #[arg(long = "peer-nat-t-port", default_value_t = 4500)]
     pub peer_nat_t_port: u16,
+    /// Largest IKE datagram (IP and UDP headers counted) before encrypted messages go out as
+    /// RFC 7383 fragments, when the peer supports them.
+    #[arg(long = "fragment-size")]
+    pub fragment_size: Option<u16>,
     /// Print every IKE message sent and received.
     #[arg(short, long)]
     pub verbose: bool,
@@ -182,6 +186,9 @@ pub fn build_policy(a: &PolicyArgs) -> Result<IkePolicy, UsageError> {
                 c.remote_ts = a.remote_ts.clone();
             }
         }
+    }
+    if let Some(n) = a.fragment_size {
+        policy.features.fragment_size = n;
     }
     policy.validate().map_err(|e| UsageError(e.to_string()))?;
     Ok(policy)

@@ -10,6 +10,7 @@ mod connect_cmd;
 mod decode;
 mod ping;
 mod profile_cmd;
+mod profile_lower;
 mod run_cmd;
 mod serve_cmd;
 

@@ -22,6 +22,12 @@ enum ProfileCommand {
     /// Check .mobileconfig files (XML, binary or CMS-signed) against Apple's schema and the
     /// IKEv2 constraints; exit 0 = no errors, 1 = errors, 2 = unreadable input.
     Check(CheckArgs),
+    /// Lower each IKEv2 VPN payload to the policy the device uses (JSON), or print a swanctl.conf
+    /// connection for a strongSwan gateway that accepts it; exit 1 on lowering errors.
+    Lower(crate::profile_lower::LowerArgs),
+    /// Lower a profile and run the reference client against a gateway (swanctl.conf,
+    /// VpnSettings.xml or ikelab policy TOML), simulated or `--live`; exit 0 connected, 1 failed.
+    Connect(crate::profile_lower::ConnectArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -50,6 +56,8 @@ struct CheckArgs {
 pub fn run(args: ProfileArgs) -> ExitCode {
     match args.command {
         ProfileCommand::Check(c) => check(c),
+        ProfileCommand::Lower(a) => crate::profile_lower::lower(a),
+        ProfileCommand::Connect(a) => crate::profile_lower::connect(a),
     }
 }
 

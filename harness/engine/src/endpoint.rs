@@ -252,12 +252,10 @@ impl Endpoint {
         let parsed = match Message::parse(ike) {
             Ok(p) => p,
             Err(e) => {
-                self.shared.violation(
-                    Some(handle),
-                    Violation::Malformed {
-                        error: e.to_string(),
-                    },
-                );
+                let v = sa::fragment_numbering_violation(ike).unwrap_or(Violation::Malformed {
+                    error: e.to_string(),
+                });
+                self.shared.violation(Some(handle), v);
                 return DatagramKind::Ike;
             }
         };
@@ -408,6 +406,17 @@ impl Endpoint {
             self.shared.violation(None, Violation::WrongInitiatorFlag);
             return;
         }
+        // RFC 7383 §2.5: IKE_SA_INIT is never fragmented (nothing protects it yet).
+        if msg
+            .payloads
+            .iter()
+            .any(|p| matches!(p.body, ikelab_wire::payload::PayloadBody::Skf(_)))
+        {
+            let exchange = ExchangeType::IKE_SA_INIT;
+            let v = Violation::FragmentOfUnprotectedMessage { exchange };
+            self.shared.violation(None, v);
+            return;
+        }
         if let Some(t) = sa::unsupported_critical(&msg.payloads) {
             self.shared.refuse(
                 now,
@@ -476,6 +485,7 @@ impl Endpoint {
             }) => self
                 .shared
                 .refuse(now, &msg.header, local, remote, payloads, violation),
+            Ok(InitReply::Drop(v)) => self.shared.violation(None, v),
             Err(e) => self.shared.violation(
                 None,
                 Violation::Malformed {

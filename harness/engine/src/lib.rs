@@ -42,7 +42,7 @@ pub use event::{
     ChildSaInfo, ChildTransforms, CloseReason, Direction, EspKeys, Event, EventKind, IkeKeyLog,
     IkeSaInfo, IkeTransforms, MessageTrace, NatDetected,
 };
-pub use sa::SaState;
+pub use sa::{FragmentLimits, SaState};
 pub use time::Timestamp;
 pub use violation::{AuthFailure, Violation};
 
@@ -96,6 +96,8 @@ pub struct EndpointConfig {
     /// Minimum time between unprotected INVALID_IKE_SPI replies (RFC 7296 §2.21.4: rate
     /// limited).
     pub invalid_spi_interval: ikelab_policy::Duration,
+    /// Limits on reassembling the peer's IKE fragments (RFC 7383 §2.6, §5).
+    pub fragment_limits: FragmentLimits,
 }
 
 impl EndpointConfig {
@@ -110,6 +112,7 @@ impl EndpointConfig {
             keylog: false,
             max_init_retries: 3,
             invalid_spi_interval: ikelab_policy::Duration::from_secs(1),
+            fragment_limits: FragmentLimits::default(),
         }
     }
 }

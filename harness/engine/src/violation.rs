@@ -99,6 +99,9 @@ pub enum Violation {
     InvalidCookie,
     /// A response's SPI, exchange or Message ID does not match our request.
     ResponseMismatch { reason: String },
+    /// An error that may only be sent protected arrived unprotected (RFC 7296 §3.10.1
+    /// INVALID_SYNTAX); per §2.21.1 it is only a hint and the request stays outstanding.
+    UnprotectedErrorNotify { notify: NotifyType },
     /// A REKEY_SA notify that does not name an ESP or AH SA by a 4-octet SPI (RFC 7296 §3.10:
     /// for Child SAs the Protocol ID MUST be AH or ESP; the libreswan CVE-2023-38710 shape):
     /// answered with INVALID_SYNTAX, nothing changes.
@@ -111,6 +114,26 @@ pub enum Violation {
     /// A CREATE_CHILD_SA exchange that mixes an IKE SA rekey with Child SA payloads or sends
     /// a KE payload where none may be (RFC 7296 §1.3: INVALID_SYNTAX).
     MalformedCreateChild { reason: String },
+    /// An IKE fragment (SKF) although fragmentation was not negotiated by both sides in
+    /// IKE_SA_INIT (RFC 7383 §2.3): dropped.
+    FragmentationNotNegotiated,
+    /// An SKF payload in a message that is never protected (IKE_SA_INIT; RFC 7383 §2.5: only
+    /// messages with an Encrypted payload are fragmented): dropped.
+    FragmentOfUnprotectedMessage { exchange: ExchangeType },
+    /// Fragment Number zero or above Total Fragments (RFC 7383 §2.6): dropped silently.
+    InvalidFragmentNumber { number: u16, total: u16 },
+    /// Total Fragments below that of the fragments of this message already held (RFC 7383
+    /// §2.6: discarded; a greater value restarts reassembly instead). Can also be a late
+    /// fragment from before the sender re-fragmented.
+    FragmentTotalDecreased { total: u16, held: u16 },
+    /// Total Fragments above our limit (RFC 7383 §5: limits against memory exhaustion).
+    TooManyFragments { total: u16, limit: u16 },
+    /// The reassembled message would exceed our size limit (RFC 7383 §5): the fragments held
+    /// for it are dropped.
+    ReassembledMessageTooLarge { bytes: usize, limit: usize },
+    /// Unprotected payloads before the SKF payload of a fragment other than the first (RFC
+    /// 7383 §2.5.3: they belong in fragment 1 only): dropped.
+    UnprotectedPayloadInLaterFragment { number: u16 },
 }
 
 impl Violation {
@@ -140,9 +163,19 @@ impl Violation {
             Self::WrongInitiatorFlag | Self::NonZeroResponderSpi { .. } => "RFC 7296 §3.1",
             Self::UnexpectedExchange { .. } | Self::ResponseMismatch { .. } => "RFC 7296 §1",
             Self::InvalidCookie => "RFC 7296 §2.6",
+            Self::UnprotectedErrorNotify { .. } => "RFC 7296 §2.21.1",
             Self::InvalidRekeySa { .. } => "RFC 7296 §3.10",
             Self::RekeyOfUnknownChild { .. } => "RFC 7296 §2.25",
             Self::MalformedCreateChild { .. } => "RFC 7296 §1.3",
+            Self::FragmentationNotNegotiated => "RFC 7383 §2.3",
+            Self::FragmentOfUnprotectedMessage { .. } => "RFC 7383 §2.5",
+            Self::InvalidFragmentNumber { .. } | Self::FragmentTotalDecreased { .. } => {
+                "RFC 7383 §2.6"
+            }
+            Self::TooManyFragments { .. } | Self::ReassembledMessageTooLarge { .. } => {
+                "RFC 7383 §5"
+            }
+            Self::UnprotectedPayloadInLaterFragment { .. } => "RFC 7383 §2.5.3",
         }
     }
 
@@ -180,7 +213,15 @@ impl Violation {
             | Self::WrongInitiatorFlag
             | Self::UnexpectedExchange { .. }
             | Self::NonZeroResponderSpi { .. }
-            | Self::ResponseMismatch { .. } => return None,
+            | Self::ResponseMismatch { .. }
+            | Self::UnprotectedErrorNotify { .. }
+            | Self::FragmentationNotNegotiated
+            | Self::FragmentOfUnprotectedMessage { .. }
+            | Self::InvalidFragmentNumber { .. }
+            | Self::FragmentTotalDecreased { .. }
+            | Self::TooManyFragments { .. }
+            | Self::ReassembledMessageTooLarge { .. }
+            | Self::UnprotectedPayloadInLaterFragment { .. } => return None,
         })
     }
 }

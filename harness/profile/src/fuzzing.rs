@@ -277,6 +277,86 @@ mod generator {
     }
 }
 
+/// The `lowering` target's properties on one document (bytes of a profile). Panics on a
+/// violated property: lowering is deterministic, yields only registered IANA transforms in
+/// well-formed proposals (AEAD without INTEG, ESN in ESP, ENCR/PRF/KE in IKE), and never lowers
+/// a payload the checker calls invalid without a finding of its own.
+pub fn lowering(data: &[u8]) {
+    let Ok(first) = crate::lower::lower_bytes("fuzz.mobileconfig", data) else {
+        return;
+    };
+    let again = crate::lower::lower_bytes("fuzz.mobileconfig", data).map(|l| l.to_json());
+    assert_eq!(
+        Ok(first.to_json()),
+        again.map_err(|_| ()),
+        "lowering is not deterministic"
+    );
+    for p in &first.payloads {
+        check_lowered(p);
+        if p.path.starts_with("PayloadContent") {
+            let _ = crate::lower::gateway::swanctl::emit(p, "fuzz", &Default::default());
+        }
+    }
+}
+
+fn check_lowered(p: &crate::lower::LoweredPayload) {
+    use ikelab_policy::{ChildProposal, IkeProposal};
+    for x in &p.ike_proposals {
+        let ike =
+            IkeProposal::parse(&x.strongswan).unwrap_or_else(|e| panic!("{}: {e}", x.strongswan));
+        assert!(!ike.encryption.is_empty() && !ike.prf.is_empty() && !ike.ke.is_empty());
+        assert_eq!(
+            ike.encryption.iter().any(|e| e.is_aead()),
+            ike.integrity.is_empty(),
+            "AEAD xor INTEG"
+        );
+        assert!(
+            x.transforms
+                .iter()
+                .all(|t| !t.name.chars().all(|c| c.is_ascii_digit())),
+            "unregistered transform"
+        );
+    }
+    for x in &p.esp_proposals {
+        let esp =
+            ChildProposal::parse(&x.strongswan).unwrap_or_else(|e| panic!("{}: {e}", x.strongswan));
+        assert!(
+            x.transforms.iter().any(|t| t.ttype == "ESN"),
+            "ESN transform missing"
+        );
+        assert_eq!(
+            esp.encryption.iter().any(|e| e.is_aead()),
+            esp.integrity.is_empty(),
+            "AEAD xor INTEG"
+        );
+        assert_eq!(esp.ke.is_empty(), !p.pfs, "KE only with PFS");
+    }
+}
+
+/// The `lowering` target on a structured profile: the properties of [`lowering`], plus the
+/// agreement with the checker on the generated document.
+#[cfg(feature = "arbitrary")]
+pub fn lowering_structured(p: &FuzzProfile) {
+    let bytes = p.to_bytes();
+    lowering(&bytes);
+    if let (Ok(l), Ok(r)) = (
+        crate::lower::lower_bytes("fuzz.mobileconfig", &bytes),
+        crate::check_bytes("fuzz.mobileconfig", &bytes, &Default::default()),
+    ) {
+        for lp in &l.payloads {
+            let owner = lp.path.split(".AlwaysOn").next().unwrap_or(&lp.path);
+            let checker_error = r.diagnostics.iter().any(|d| {
+                d.severity == crate::Severity::Error
+                    && (d.path == owner || d.path.starts_with(&format!("{owner}.")))
+            });
+            assert!(
+                !checker_error || !lp.findings.is_empty(),
+                "{owner}: the checker reports an error but lowering has no finding"
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +377,33 @@ mod tests {
         profile_check(b"bplist00\xff\xff\xff\xff");
         profile_check(format!("<plist>{}</plist>", "<dict><key>a</key>".repeat(200)).as_bytes());
         profile_check(b"<plist><dict><key>PayloadContent</key><array><string/><integer>1</integer></array></dict></plist>");
+    }
+
+    #[test]
+    fn lowering_properties_hold_on_hostile_input() {
+        lowering(b"<plist><dict><key>PayloadContent</key><array><dict><key>PayloadType</key><string>com.apple.vpn.managed</string><key>VPNType</key><string>IKEv2</string><key>IKEv2</key><dict><key>EnablePFS</key><true/><key>ChildSecurityAssociationParameters</key><dict><key>EncryptionAlgorithm</key><string>AES-256-GCM</string><key>DiffieHellmanGroup</key><integer>99</integer></dict></dict></dict></array></dict></plist>");
+        lowering(&[0x30; 64]);
+        lowering(b"");
+    }
+
+    #[cfg(feature = "arbitrary")]
+    #[test]
+    fn structured_lowering_smoke() {
+        use arbitrary::{Arbitrary, Unstructured};
+        let mut seed = 0x1234_5678_9abc_def1_u64;
+        for _ in 0..200 {
+            let bytes: Vec<u8> = (0..512)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            if let Ok(p) = FuzzProfile::arbitrary(&mut Unstructured::new(&bytes)) {
+                lowering_structured(&p);
+            }
+        }
     }
 
     #[cfg(feature = "arbitrary")]

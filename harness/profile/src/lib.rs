@@ -16,6 +16,7 @@ pub mod check;
 pub mod diag;
 pub mod error;
 pub mod fuzzing;
+pub mod lower;
 pub mod output;
 pub mod read;
 pub mod rules;

@@ -499,17 +499,25 @@ fn mutations_reseal_cbc_hmac_sas_too() {
     ));
 }
 
+/// INVALID_SYNTAX may only be sent protected (RFC 7296 §3.10.1): the responder drops the
+/// request with bad KE data, records why, and is not left with an SA from it.
 #[test]
-fn short_ke_data_gets_invalid_syntax() {
+fn short_ke_data_is_dropped_unanswered() {
     let s = mutate(
         24,
         Selector::ike(ExchangeType::IKE_SA_INIT).request().nth(1),
         Mutation::KeDataLen(7),
     );
-    assert!(sent_notify(
+    assert!(!sent_notify(
         &s.w,
         s.b,
         ExchangeType::IKE_SA_INIT,
         NotifyType::INVALID_SYNTAX
     ));
+    assert!(
+        count(&s.w, s.b, |k| matches!(
+            k,
+            EventKind::Violation(ikelab_engine::Violation::InvalidKeData { .. })
+        )) >= 1
+    );
 }

@@ -256,6 +256,29 @@ impl IkeSa {
             Ok(i) => i,
             Err(v) => return fail(self, ctx, v),
         };
+        // §1.2: SAi2, TSi and TSr are mandatory in IKE_AUTH (childless IKE SAs need RFC 6023,
+        // not supported); missing or repeated they make the request malformed: INVALID_SYNTAX
+        // (§2.21.2, §3.10.1) in the protected response, and no IKE SA.
+        let child_payloads = [
+            required(inner, x, PayloadType::SA, |b| match b {
+                PayloadBody::Sa(s) => Some(s),
+                _ => None,
+            })
+            .err(),
+            required(inner, x, PayloadType::TSI, |b| match b {
+                PayloadBody::TsInitiator(t) => Some(t),
+                _ => None,
+            })
+            .err(),
+            required(inner, x, PayloadType::TSR, |b| match b {
+                PayloadBody::TsResponder(t) => Some(t),
+                _ => None,
+            })
+            .err(),
+        ];
+        if let Some(v) = child_payloads.into_iter().flatten().next() {
+            return fail(self, ctx, v);
+        }
         let peer = Identity::from_payload(idi);
         if let Err(f) = self.authenticate_peer(idi, auth, inner, &self.init_request, &self.nr) {
             return fail(self, ctx, Violation::AuthenticationFailed(f));
@@ -404,7 +427,7 @@ impl IkeSa {
         .ok()
         .flatten();
         let (Some(sa), Some(tsi), Some(tsr)) = (sa, tsi, tsr) else {
-            // Childless (RFC 6023) or malformed child request: the IKE SA stands alone.
+            // Checked in on_auth_request: all three are present exactly once.
             return Ok(None);
         };
         let Some(child_policy) = self.policy.children.first().cloned() else {

@@ -226,10 +226,24 @@ impl IkeSa {
         raw: &[u8],
         msg: &Message,
     ) -> Result<(), EngineError> {
+        let payloads = &msg.payloads;
+        // §2.5: a message with an unknown critical payload MUST be rejected. A response
+        // cannot be answered with UNSUPPORTED_CRITICAL_PAYLOAD, so the exchange fails.
+        let critical = super::unsupported_critical(payloads);
+        if let (Some(t), State::ExpectSaInitResponse(_)) = (critical, &self.state) {
+            self.violation(
+                ctx,
+                Violation::UnsupportedCriticalPayload { payload_type: t },
+            );
+            self.close(
+                ctx,
+                CloseReason::LocalError(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD),
+            );
+            return Ok(());
+        }
         let State::ExpectSaInitResponse(init) = &mut self.state else {
             return Ok(());
         };
-        let payloads = &msg.payloads;
         let cookie = notifies(payloads)
             .into_iter()
             .find(|n| n.notify_type == NotifyType::COOKIE)
@@ -436,6 +450,9 @@ pub(crate) enum InitReply {
     },
     /// A new half-open SA; its response has been sent.
     Accept(Box<IkeSa>),
+    /// Malformed: drop without an answer. INVALID_SYNTAX may only go out protected (RFC 7296
+    /// §3.10.1), and an unprotected request gets no protected response (§2.21.1).
+    Drop(Violation),
 }
 
 /// Everything the responder needs to answer one IKE_SA_INIT request.
@@ -462,43 +479,52 @@ fn refuse(notify_type: NotifyType, data: Vec<u8>, v: Violation) -> InitReply {
 pub(crate) fn respond(ctx: &mut Ctx<'_>, req: InitRequest<'_>) -> Result<InitReply, EngineError> {
     let x = ExchangeType::IKE_SA_INIT;
     let p = &req.msg.payloads;
-    let syntax = |v: Violation| refuse(NotifyType::INVALID_SYNTAX, Vec::new(), v);
+    let malformed = InitReply::Drop;
     let sa = match required(p, x, PayloadType::SA, |b| match b {
         PayloadBody::Sa(s) => Some(s),
         _ => None,
     }) {
         Ok(s) => s,
-        Err(v) => return Ok(syntax(v)),
+        Err(v) => return Ok(malformed(v)),
     };
     let ke = match required(p, x, PayloadType::KE, |b| match b {
         PayloadBody::Ke(k) => Some(k),
         _ => None,
     }) {
         Ok(k) => k,
-        Err(v) => return Ok(syntax(v)),
+        Err(v) => return Ok(malformed(v)),
     };
     let ni = match required(p, x, PayloadType::NONCE, |b| match b {
         PayloadBody::Nonce(n) => Some(n),
         _ => None,
     }) {
         Ok(n) => n,
-        Err(v) => return Ok(syntax(v)),
+        Err(v) => return Ok(malformed(v)),
     };
     if !(16..=256).contains(&ni.len()) {
-        return Ok(syntax(Violation::NonceLength { len: ni.len() }));
+        return Ok(malformed(Violation::NonceLength { len: ni.len() }));
     }
     let choice =
         match negotiate::select_ike(ctx.config.provider, &req.policy.ike_proposals, sa, ke.group) {
             IkeSelection::Chosen(c) => c,
             IkeSelection::WrongGroup(wanted) => {
-                return Ok(refuse(
-                    NotifyType::INVALID_KE_PAYLOAD,
-                    wanted.0.to_be_bytes().to_vec(),
-                    Violation::KeGroupMismatch {
-                        received: ke.group,
-                        wanted,
-                    },
-                ))
+                // Guessing an offered group we do not prefer is legal (§1.2, §3.4 "SHOULD
+                // match the first group"); only a KE group absent from SAi1 breaks the §3.4
+                // MUST.
+                let offered = sa.proposals.iter().flat_map(|p| &p.transforms).any(|t| {
+                    t.transform_type == ikelab_wire::iana::TransformType::KE && t.id == ke.group.0
+                });
+                let violation = (!offered).then_some(Violation::KeGroupMismatch {
+                    received: ke.group,
+                    wanted,
+                });
+                return Ok(InitReply::Refuse {
+                    payloads: vec![notify(
+                        NotifyType::INVALID_KE_PAYLOAD,
+                        wanted.0.to_be_bytes().to_vec(),
+                    )],
+                    violation,
+                });
             }
             IkeSelection::NoProposal => {
                 return Ok(refuse(
@@ -513,7 +539,7 @@ pub(crate) fn respond(ctx: &mut Ctx<'_>, req: InitRequest<'_>) -> Result<InitRep
     let g_ir = match ours.agree(&ke.data) {
         Ok(s) => s,
         Err(e) => {
-            return Ok(syntax(Violation::InvalidKeData {
+            return Ok(malformed(Violation::InvalidKeData {
                 group: ke.group,
                 reason: e.to_string(),
             }))

@@ -10,6 +10,7 @@ mod child;
 mod create_child;
 pub(crate) mod exchange;
 mod fragment;
+mod fragmenting;
 mod info;
 pub(crate) mod init;
 mod receive;
@@ -37,6 +38,8 @@ use crate::{EndpointConfig, EngineError, SaHandle, Timestamp, Transmit};
 
 pub(crate) use child::{ChildSa, ChildState};
 use exchange::{Exchanges, Outstanding, Purpose, Queued, Sent};
+pub(crate) use fragment::numbering_violation as fragment_numbering_violation;
+pub use fragment::FragmentLimits;
 
 /// What an SA is waiting for (see [`crate::Endpoint::sa_state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,12 +360,12 @@ impl IkeSa {
         }
         let id = self.xchg.next_id;
         self.xchg.next_id = id.wrapping_add(1);
-        let bytes = self.seal(ctx, exchange, false, id, &inner)?;
+        let datagrams = self.seal_datagrams(ctx, exchange, false, id, &inner)?;
         let sent = Sent {
             header: self.header(exchange, false, id),
             encrypted: true,
             payloads: inner,
-            datagrams: vec![bytes],
+            datagrams,
         };
         self.send(ctx, &sent, false);
         let random = ctx.random_u32()?;
@@ -395,12 +398,12 @@ impl IkeSa {
         message_id: u32,
         inner: Vec<Payload>,
     ) -> Result<(), EngineError> {
-        let bytes = self.seal(ctx, exchange, true, message_id, &inner)?;
+        let datagrams = self.seal_datagrams(ctx, exchange, true, message_id, &inner)?;
         let sent = Sent {
             header: self.header(exchange, true, message_id),
             encrypted: true,
             payloads: inner,
-            datagrams: vec![bytes],
+            datagrams,
         };
         self.send(ctx, &sent, false);
         self.xchg.responded(message_id, sent);
@@ -485,6 +488,7 @@ impl IkeSa {
         consider(self.dpd_due());
         consider(self.keepalive_due());
         consider(self.rekey_due());
+        consider(self.reassembly.as_ref().and_then(|r| r.deadline()));
         for r in &self.retired {
             consider(r.next_timeout());
         }
@@ -511,6 +515,10 @@ impl IkeSa {
         if self.half_open_deadline.is_some_and(|d| d <= now) && self.is_half_open() {
             self.close(ctx, CloseReason::HalfOpenTimeout);
             return Ok(());
+        }
+        // RFC 7383 §2.6: an incomplete message is as if never received; free its fragments.
+        if let Some(r) = &mut self.reassembly {
+            r.expire(now);
         }
         self.retired_timeouts(ctx)?;
         if let Some(exchange) = self.retransmit_due(ctx)? {

@@ -8,7 +8,7 @@ use ikelab_wire::payload::{Payload, PayloadBody};
 use ikelab_wire::{Finding, Message, Parsed};
 
 use super::exchange::{Purpose, RequestCheck};
-use super::fragment::{self, Added};
+use super::fragment::{self, Added, FragmentId, Precheck};
 use super::{notify, unsupported_critical, Ctx, Followup, IkeSa, State};
 use crate::event::{CloseReason, Direction};
 use crate::violation::Violation;
@@ -19,8 +19,10 @@ pub(crate) enum OpenError {
     NotEncrypted,
     /// A fragment was stored; the message is not complete yet.
     Incomplete,
-    /// A fragment was dropped by the reassembly rules.
-    FragmentDiscarded(&'static str),
+    /// A fragment was dropped by the reassembly rules (RFC 7383 §2.6, §5).
+    FragmentDiscarded(Violation),
+    /// A fragment already held arrived again (RFC 7383 §2.6): dropped without a violation.
+    FragmentReplay,
     Integrity,
     Syntax(String),
 }
@@ -104,7 +106,7 @@ impl IkeSa {
             self.violation(ctx, Violation::UnexpectedExchange { exchange, state });
             return Ok(Followup::default());
         }
-        let (inner, findings) = match self.decrypt(raw, msg) {
+        let (inner, findings) = match self.decrypt(ctx, raw, msg) {
             Ok(x) => x,
             Err(e) => return self.request_undecryptable(ctx, h.message_id, exchange, e),
         };
@@ -126,6 +128,13 @@ impl IkeSa {
         self.path.local = local;
         self.path.remote = remote;
         self.path.encap = local.port() == ctx.config.nat_t_port;
+        // §1 (RFC7296-1-01): until IKE_AUTH completes no other exchange runs. Drop it
+        // unanswered, so it does not take the Message ID the real IKE_AUTH needs.
+        if matches!(self.state, State::ExpectAuthRequest) && exchange != ExchangeType::IKE_AUTH {
+            let state = self.state.name();
+            self.violation(ctx, Violation::UnexpectedExchange { exchange, state });
+            return Ok(Followup::default());
+        }
         if let Some(t) = unsupported_critical(&inner) {
             self.violation(
                 ctx,
@@ -172,13 +181,8 @@ impl IkeSa {
         match e {
             OpenError::NotEncrypted => self.violation(ctx, Violation::NotEncrypted { exchange }),
             OpenError::Integrity => self.violation(ctx, Violation::IntegrityCheckFailed),
-            OpenError::Incomplete => {}
-            OpenError::FragmentDiscarded(why) => self.violation(
-                ctx,
-                Violation::Malformed {
-                    error: format!("IKE fragment discarded: {why}"),
-                },
-            ),
+            OpenError::Incomplete | OpenError::FragmentReplay => {}
+            OpenError::FragmentDiscarded(v) => self.violation(ctx, v),
             OpenError::Syntax(error) => {
                 // Authenticated but malformed: §2.21.2 INVALID_SYNTAX, and an IKE_AUTH
                 // failure ends the half-open SA.
@@ -229,6 +233,17 @@ impl IkeSa {
             return Ok(());
         }
         if expected == ExchangeType::IKE_SA_INIT {
+            // RFC 7383 §2.5: IKE_SA_INIT is never fragmented; an unprotected SKF may be forged,
+            // so the request stays outstanding.
+            if msg
+                .payloads
+                .iter()
+                .any(|p| matches!(p.body, PayloadBody::Skf(_)))
+            {
+                let exchange = expected;
+                self.violation(ctx, Violation::FragmentOfUnprotectedMessage { exchange });
+                return Ok(());
+            }
             self.trace(
                 ctx,
                 Direction::Received,
@@ -239,11 +254,19 @@ impl IkeSa {
                 parsed.findings.clone(),
                 raw.len(),
             );
+            // INVALID_SYNTAX is only ever sent protected (§3.10.1) and an unprotected error
+            // may be forged (§2.21.1): keep the request outstanding and wait for a real
+            // response until the retransmission timer gives up.
+            if super::has_notify(&msg.payloads, NotifyType::INVALID_SYNTAX) {
+                let notify = NotifyType::INVALID_SYNTAX;
+                self.violation(ctx, Violation::UnprotectedErrorNotify { notify });
+                return Ok(());
+            }
             self.xchg.outstanding = None;
             self.last_heard = ctx.now;
             return self.on_init_response(ctx, raw, msg);
         }
-        let (inner, findings) = match self.decrypt(raw, msg) {
+        let (inner, findings) = match self.decrypt(ctx, raw, msg) {
             Ok(x) => x,
             Err(OpenError::Syntax(error)) => {
                 // Authentic but unusable: the exchange failed.
@@ -266,14 +289,9 @@ impl IkeSa {
                 self.violation(ctx, Violation::IntegrityCheckFailed);
                 return Ok(());
             }
-            Err(OpenError::Incomplete) => return Ok(()),
-            Err(OpenError::FragmentDiscarded(why)) => {
-                self.violation(
-                    ctx,
-                    Violation::Malformed {
-                        error: format!("IKE fragment discarded: {why}"),
-                    },
-                );
+            Err(OpenError::Incomplete | OpenError::FragmentReplay) => return Ok(()),
+            Err(OpenError::FragmentDiscarded(v)) => {
+                self.violation(ctx, v);
                 return Ok(());
             }
             Err(OpenError::NotEncrypted) => {
@@ -325,6 +343,7 @@ impl IkeSa {
     /// parses the inner payloads once the message is whole.
     pub(crate) fn decrypt(
         &mut self,
+        ctx: &Ctx<'_>,
         raw: &[u8],
         msg: &Message,
     ) -> Result<(Vec<Payload>, Vec<Finding>), OpenError> {
@@ -348,21 +367,44 @@ impl IkeSa {
                     .map_err(|e| OpenError::Syntax(e.to_string()))
             }
             Some(PayloadBody::Skf(f)) => {
-                let plain = open(&raw[..len])?;
+                // §2.3: only when both sides announced IKEV2_FRAGMENTATION_SUPPORTED.
+                if !(self.policy.features.fragmentation && self.peer_fragmentation) {
+                    return Err(OpenError::FragmentDiscarded(
+                        Violation::FragmentationNotNegotiated,
+                    ));
+                }
                 let h = &msg.header;
+                let id = FragmentId {
+                    message_id: h.message_id,
+                    response: h.flags.response(),
+                    number: f.fragment_number,
+                    total: f.total_fragments,
+                };
+                // §2.5.3: unprotected payloads travel in fragment 1 only.
+                if id.number != 1 && msg.payloads.len() > 1 {
+                    return Err(OpenError::FragmentDiscarded(
+                        Violation::UnprotectedPayloadInLaterFragment { number: id.number },
+                    ));
+                }
+                let limits = &ctx.config.fragment_limits;
+                match fragment::precheck(&self.reassembly, limits, ctx.now, id) {
+                    Precheck::Verify => {}
+                    Precheck::Replay => return Err(OpenError::FragmentReplay),
+                    Precheck::Discard(v) => return Err(OpenError::FragmentDiscarded(v)),
+                }
+                let plain = open(&raw[..len])?;
                 match fragment::add(
                     &mut self.reassembly,
-                    h.message_id,
-                    h.flags.response(),
-                    f.fragment_number,
-                    f.total_fragments,
+                    limits,
+                    ctx.now,
+                    id,
                     f.first_payload,
                     plain,
                 ) {
                     Added::Complete(joined, first) => Payload::parse_chain(first, &joined, 0)
                         .map_err(|e| OpenError::Syntax(e.to_string())),
                     Added::Pending => Err(OpenError::Incomplete),
-                    Added::Discarded(why) => Err(OpenError::FragmentDiscarded(why)),
+                    Added::Discarded(v) => Err(OpenError::FragmentDiscarded(v)),
                 }
             }
             _ => Err(OpenError::NotEncrypted),

@@ -192,7 +192,7 @@ impl IkeSa {
             if !self.xchg.matches_outstanding(h.message_id) {
                 return Ok(());
             }
-            let Ok((inner, findings)) = self.decrypt(raw, msg) else {
+            let Ok((inner, findings)) = self.decrypt(ctx, raw, msg) else {
                 return Ok(());
             };
             self.trace(
@@ -231,7 +231,7 @@ impl IkeSa {
             RequestCheck::New => {}
         }
         let exchange = h.exchange_type;
-        let (inner, findings) = match self.decrypt(raw, msg) {
+        let (inner, findings) = match self.decrypt(ctx, raw, msg) {
             Ok(x) => x,
             Err(OpenError::Syntax(error)) => {
                 self.violation(ctx, Violation::Malformed { error });

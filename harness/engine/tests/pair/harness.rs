@@ -338,12 +338,48 @@ impl Pair {
         let Some(off) = msg.encrypted_body_offset() else {
             return msg.payloads;
         };
+        if let Some(PayloadBody::Skf(_)) = msg.encrypted().map(|p| &p.body) {
+            return self.reassembled(&msg.header);
+        }
         let Some(PayloadBody::Sk(sk)) = msg.encrypted().map(|p| &p.body) else {
             return msg.payloads;
         };
         let ctx = sk_context(&self.keys(), &msg.header);
         let plain = ctx.open(&raw[..msg.buffer_len()], off).expect("decrypts");
         Payload::parse_chain(sk.first_payload, &plain, 0).unwrap().0
+    }
+
+    /// The inner payloads of a fragmented message (RFC 7383): every SKF fragment on the wire
+    /// with this header, each decrypted with the key log, joined in fragment order.
+    pub fn reassembled(&self, header: &ikelab_wire::Header) -> Vec<Payload> {
+        let ctx = sk_context(&self.keys(), header);
+        let mut pieces = std::collections::BTreeMap::new();
+        let mut first = PayloadType::NONE;
+        for c in &self.wire {
+            let raw = c.ike();
+            let Ok(parsed) = Message::parse(raw) else {
+                continue;
+            };
+            let msg = parsed.message;
+            let Some(PayloadBody::Skf(f)) = msg.encrypted().map(|p| &p.body) else {
+                continue;
+            };
+            if msg.header != *header || pieces.contains_key(&f.fragment_number) {
+                continue;
+            }
+            let off = msg.encrypted_body_offset().expect("SKF offset");
+            let Ok(plain) = ctx.open(&raw[..msg.buffer_len()], off) else {
+                continue;
+            };
+            if f.fragment_number == 1 {
+                first = f.first_payload;
+            }
+            pieces.insert(f.fragment_number, plain);
+        }
+        let joined: Vec<u8> = pieces.into_values().flatten().collect();
+        Payload::parse_chain(first, &joined, 0)
+            .expect("reassembled message parses")
+            .0
     }
 
     /// The messages on the wire (delivered or not) of one exchange type, with their index.

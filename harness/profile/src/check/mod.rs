@@ -6,7 +6,7 @@ mod ike;
 mod owner;
 mod profile;
 mod security;
-mod value;
+pub(crate) mod value;
 mod vpn;
 pub(crate) mod walk;
 

@@ -1,0 +1,117 @@
+//! `ikelab profile lower` / `profile connect` end to end: a real-world profile (Aeron, MIT,
+//! `corpora/profiles/09`, filled) lowered to a strongSwan gateway config, then connected in the
+//! simulation; a gateway whose proposals exclude it fails with a one-line reason.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ikelab")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "ikelab-profile-lower-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn profile(dir: &Path) -> PathBuf {
+    let t = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpora/profiles/09_aeron_profile-psk.xml.template"),
+    )
+    .unwrap();
+    let filled = t
+        .replace("${PROFILE_UUID}", "A1B2C3D4-0000-4000-8000-000000000001")
+        .replace("${SERVICE_UUID}", "A1B2C3D4-0000-4000-8000-000000000002")
+        .replace("${REMOTE_ADDRESS}", "vpn.example.com")
+        .replace("${REMOTE_ID}", "vpn.example.com")
+        .replace("${LOCAL_ID}", "client@example.com")
+        .replace("${SHARED_SECRET}", "Xk3-9fQz-81Lm-Tw2p-Qa7v-Rb5n")
+        .replace("${PROFILE_NAME}", "Example")
+        .replace("${PROFILE_ID}", "com.example.vpn")
+        .replace("${SERVICE_NAME_ALT}", "Example VPN")
+        .replace("${SERVICE_NAME}", "Example VPN")
+        .replace("${SERVICE_ID}", "com.example.vpn.conn");
+    let p = dir.join("aeron.mobileconfig");
+    std::fs::write(&p, filled).unwrap();
+    p
+}
+
+#[test]
+fn lower_json_swanctl_and_simulated_connect() {
+    let dir = scratch("ok");
+    let prof = profile(&dir);
+    let out = Command::new(bin())
+        .args(["profile", "lower"])
+        .arg(&prof)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["payloads"][0]["ike_proposals"][0]["strongswan"],
+        "aes256gcm16-prfsha384-ecp384"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Xk3-9fQz"),
+        "PSK in JSON"
+    );
+
+    let out = Command::new(bin())
+        .args(["profile", "lower", "--format", "swanctl", "--with-secrets"])
+        .arg(&prof)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let gw = dir.join("swanctl.conf");
+    std::fs::write(&gw, &out.stdout).unwrap();
+    let out = Command::new(bin())
+        .args(["profile", "connect"])
+        .arg(&prof)
+        .arg("--gateway")
+        .arg(&gw)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("connected: IKE aes256gcm16-prfsha384-ecp384, ESP aes256gcm16"),
+        "{stdout}"
+    );
+
+    // A gateway that excludes the profile's proposal: exit 1 and one line saying why.
+    let text = std::fs::read_to_string(&gw).unwrap().replace(
+        "proposals = aes256gcm16-prfsha384-ecp384",
+        "proposals = aes256-sha256-modp2048",
+    );
+    let bad = dir.join("bad.conf");
+    std::fs::write(&bad, text).unwrap();
+    let out = Command::new(bin())
+        .args(["profile", "connect"])
+        .arg(&prof)
+        .arg("--gateway")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("failed:")).unwrap();
+    assert!(
+        line.contains("NO_PROPOSAL_CHOSEN")
+            && line.contains("the gateway accepts aes256-sha256-modp2048"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
