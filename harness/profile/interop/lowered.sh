@@ -24,31 +24,11 @@ RUN=${IKLLOW_RUN:-/tmp/ikllow-run}
 NS_A=ikllow-a
 NS_B=ikllow-b
 
-skip() { echo "################ SKIPPED lowered-profile interop: $* ################" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-for t in charon-systemd swanctl ip; do
-  command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || skip "$t missing"
-done
-[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || skip "kernel-libipsec plugin missing (libcharon-extra-plugins)"
-
-cleanup() {
-  [ -e "$RUN/gw.pid" ] && kill "$(cat "$RUN/gw.pid")" 2>/dev/null
-  sleep 0.2
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-}
-trap cleanup EXIT
-cleanup
-rm -rf "$RUN"; mkdir -p "$RUN"
-
-ip netns add "$NS_A"; ip netns add "$NS_B"
-ip -n "$NS_A" link set lo up; ip -n "$NS_B" link set lo up
-ip -n "$NS_A" link add ikllow-a0 type veth peer name ikllow-b0
-ip -n "$NS_A" link set ikllow-b0 netns "$NS_B"
-ip -n "$NS_A" addr add 198.51.100.1/24 dev ikllow-a0
-ip -n "$NS_B" addr add 198.51.100.2/24 dev ikllow-b0
-ip -n "$NS_A" link set ikllow-a0 up; ip -n "$NS_B" link set ikllow-b0 up
-ip netns exec "$NS_A" ping -c1 -W2 198.51.100.2 >/dev/null || { echo "veth not up"; exit 1; }
+# shellcheck source=../../../scripts/interop-lib.sh
+. "$HERE/../../../scripts/interop-lib.sh"
+il_require
+il_begin
+il_netns_pair ikllow
 
 # fill TEMPLATE OUT: the corpus placeholders, the gateway at 198.51.100.2.
 fill() {
@@ -61,56 +41,10 @@ fill() {
       -e 's/\${[A-Z_]*}/Example/g' "$1" > "$2"
 }
 
-start_gw() { # SWANCTL_CONF
-  local D=$RUN/gw
-  rm -rf "$D"; mkdir -p "$D/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,private,rsa,ecdsa,bliss,pkcs8,pkcs12,pubkey,conf.d}
-  cp "$1" "$D/swanctl/swanctl.conf"
-  cat > "$D/strongswan.conf" <<EOC
-charon-systemd {
-  journal {
-    default = -1
-  }
-}
-charon {
-  load_modular = no
-  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints curve25519 attr kernel-libipsec kernel-netlink socket-default vici updown
-  install_virtual_ip = no
-  plugins {
-    kernel-libipsec {
-      allow_peer_ts = yes
-    }
-    vici {
-      socket = unix://$D/charon.vici
-    }
-  }
-  filelog {
-    main {
-      path = $D/charon.log
-      time_format = %T
-      default = 1
-      ike = 2
-      cfg = 2
-      append = no
-      flush_line = yes
-    }
-  }
-}
-swanctl {
-  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey
-  socket = unix://$D/charon.vici
-}
-EOC
-  STRONGSWAN_CONF="$D/strongswan.conf" ip netns exec "$NS_B" /usr/sbin/charon-systemd >"$D/stdout.log" 2>&1 &
-  echo $! > "$RUN/gw.pid"
-  for _ in $(seq 1 100); do [ -S "$D/charon.vici" ] && break; sleep 0.1; done
-  sw --load-all >/dev/null || { echo "charon failed: $(tail -5 "$D/charon.log")"; return 1; }
-}
-sw() { local D=$RUN/gw; SWANCTL_DIR="$D/swanctl" STRONGSWAN_CONF="$D/strongswan.conf" swanctl "$@" --uri "unix://$D/charon.vici"; }
-stop_gw() { [ -e "$RUN/gw.pid" ] && kill "$(cat "$RUN/gw.pid")" 2>/dev/null; rm -f "$RUN/gw.pid"; sleep 0.3; }
-
-FAILED=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
+CHARON_LOG="ike = 2
+      cfg = 2"
+start_gw() { il_charon_dir gw >/dev/null; il_start_charon gw "$NS_B" "$1"; }
+stop_gw() { il_stop_charon gw; }
 
 # connect_ok CASE TEMPLATE WANT_IKE_TRANSFORMS
 connect_ok() {
@@ -121,7 +55,7 @@ connect_ok() {
   out=$(ip netns exec "$NS_A" "$IKELAB" profile connect "$prof" --gateway "$gw" --live 198.51.100.2 --timeout 15 2>&1)
   local rc=$?
   echo "$out"
-  local sas; sas=$(sw --list-sas 2>&1)
+  local sas; sas=$(sw gw --list-sas 2>&1)
   if [ $rc = 0 ] && grep -q '^connected:' <<<"$out" && grep -q "ESTABLISHED" <<<"$sas" \
      && grep -q "INSTALLED" <<<"$sas" && grep -q "$3" <<<"$sas"; then
     pass "$1: ikelab profile connect --live established against the generated gateway ($3)"

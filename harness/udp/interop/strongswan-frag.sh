@@ -21,33 +21,12 @@ NS_A=ikfrag-a
 NS_B=ikfrag-b
 FRAG=576
 
-skip() { echo "################ SKIPPED strongSwan fragmentation interop: $* ################" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "not root"
-for t in charon-systemd swanctl pki tshark openssl ip; do
-  command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || skip "$t missing"
-done
-
-cleanup() {
-  for p in "$RUN"/*.pid; do [ -e "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
-  sleep 0.2
-  ip netns del "$NS_A" 2>/dev/null
-  ip netns del "$NS_B" 2>/dev/null
-}
-trap cleanup EXIT
-cleanup
-rm -rf "$RUN"; mkdir -p "$RUN"
-
-# --- namespaces ---------------------------------------------------------------------------
-ip netns add "$NS_A"; ip netns add "$NS_B"
-ip -n "$NS_A" link set lo up; ip -n "$NS_B" link set lo up
-ip -n "$NS_A" link add ikfrag-a0 type veth peer name ikfrag-b0
-ip -n "$NS_A" link set ikfrag-b0 netns "$NS_B"
-ip -n "$NS_A" addr add 198.51.100.1/24 dev ikfrag-a0
-ip -n "$NS_B" addr add 198.51.100.2/24 dev ikfrag-b0
-ip -n "$NS_A" link set ikfrag-a0 up; ip -n "$NS_B" link set ikfrag-b0 up
-ip netns exec "$NS_A" ping -c1 -W2 198.51.100.2 >/dev/null || { echo "veth not up"; exit 1; }
-ip -n "$NS_A" addr add 203.0.113.1/32 dev lo
-ip -n "$NS_B" addr add 203.0.113.129/32 dev lo
+# shellcheck source=../../../scripts/interop-lib.sh
+. "$(dirname "$0")/../../../scripts/interop-lib.sh"
+il_require pki tshark openssl
+il_begin
+il_netns_pair ikfrag
+il_inner_addrs
 
 # --- PKI: RSA-4096 root, intermediate and end entities; PKCS#8 keys for ikelab -------------
 PKI=$RUN/pki; mkdir -p "$PKI"
@@ -71,59 +50,15 @@ issue ikelab
 unset STRONGSWAN_CONF
 
 # --- charon -------------------------------------------------------------------------------
+CHARON_EXTRA="fragment_size = $FRAG"
+CHARON_LOG="ike = 2
+      enc = 1"
 start_charon() { # NAME NETNS SWANCTL_CONF
-  local D=$RUN/$1
-  mkdir -p "$D/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,private,rsa,ecdsa,bliss,pkcs8,pkcs12,pubkey,conf.d}
-  cp "$3" "$D/swanctl/swanctl.conf"
+  local D; D=$(il_charon_dir "$1")
   cp "$PKI/root.crt" "$PKI/int.crt" "$D/swanctl/x509ca/"
   cp "$PKI/swan.crt" "$D/swanctl/x509/"; cp "$PKI/swan.key" "$D/swanctl/private/"
-  cat > "$D/strongswan.conf" <<EOC
-charon-systemd {
-  journal {
-    default = -1
-  }
+  il_start_charon "$1" "$2" "$3"
 }
-charon {
-  load_modular = no
-  load = random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici updown
-  install_virtual_ip = no
-  fragment_size = $FRAG
-  plugins {
-    kernel-libipsec {
-      allow_peer_ts = yes
-    }
-    vici {
-      socket = unix://$D/charon.vici
-    }
-  }
-  filelog {
-    main {
-      path = $D/charon.log
-      time_format = %T
-      default = 1
-      ike = 2
-      enc = 1
-      append = no
-      flush_line = yes
-    }
-  }
-}
-swanctl {
-  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey
-  socket = unix://$D/charon.vici
-}
-EOC
-  STRONGSWAN_CONF="$D/strongswan.conf" ip netns exec "$2" /usr/sbin/charon-systemd >"$D/stdout.log" 2>&1 &
-  echo $! > "$RUN/$1.pid"
-  for _ in $(seq 1 100); do [ -S "$D/charon.vici" ] && break; sleep 0.1; done
-  sw "$1" --load-all >/dev/null || { echo "charon $1 failed: $(tail -5 "$D/charon.log")"; return 1; }
-}
-sw() { local D=$RUN/$1; shift; SWANCTL_DIR="$D/swanctl" STRONGSWAN_CONF="$D/strongswan.conf" swanctl "$@" --uri "unix://$D/charon.vici"; }
-stop_charon() { kill "$(cat "$RUN/$1.pid")" 2>/dev/null; rm -f "$RUN/$1.pid"; sleep 0.3; }
-
-FAILED=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
 
 capture_start() { # NAME
   ip netns exec "$NS_B" tshark -q -i ikfrag-b0 -w "$RUN/$1.pcapng" -f "udp port 500 or udp port 4500" >/dev/null 2>&1 &
@@ -199,7 +134,7 @@ else
 fi
 check_fragments "case a" "$RUN/casea.pcapng" 198.51.100.1 198.51.100.2
 sw resp --terminate --ike frag --force >/dev/null 2>&1
-stop_charon resp
+il_stop_charon resp
 
 # --- b. charon initiator -> ikelab serve --------------------------------------------------
 cat > "$RUN/init.conf" <<EOC
@@ -243,7 +178,7 @@ else
 fi
 check_fragments "case b" "$RUN/caseb.pcapng" 198.51.100.1 198.51.100.2
 sw init --terminate --ike frag --force >/dev/null 2>&1
-stop_charon init
+il_stop_charon init
 
 [ "$FAILED" = 0 ] && echo "strongSwan fragmentation interop: all cases passed" \
   || echo "strongSwan fragmentation interop: FAILURES (logs in $RUN)"

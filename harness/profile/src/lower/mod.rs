@@ -25,8 +25,8 @@ pub mod timers;
 use std::collections::BTreeSet;
 
 use ikelab_policy::{
-    features::Ppk, ChildPolicy, ChildProposal, Duration, Features, IdentityMatch, IkePolicy,
-    IkeProposal, Lifetime, Local, NatTraversal, Remote, Secret, TsSpec,
+    features::Ppk, ChildPolicy, ChildProposal, Duration, Encryption, Features, IdentityMatch,
+    IkePolicy, IkeProposal, Lifetime, Local, NatTraversal, Remote, Secret, TsSpec,
 };
 use ikelab_wire::iana::CpAttributeType;
 use plist::{Dictionary, Value};
@@ -127,44 +127,15 @@ pub struct TransformOut {
     pub key_length: Option<u16>,
 }
 
-fn name_or<T: Copy>(v: T, f: impl Fn(T) -> Option<&'static str>, n: u16) -> String {
-    f(v).map_or_else(|| n.to_string(), str::to_string)
-}
-
 pub fn ike_out(p: &IkeProposal) -> ProposalOut {
-    let mut t = Vec::new();
-    for e in &p.encryption {
-        t.push(TransformOut {
-            ttype: "ENCR",
-            id: e.id.0,
-            name: name_or(e.id, |x| x.name(), e.id.0),
-            key_length: e.key_bits,
-        });
-    }
-    for x in &p.prf {
-        t.push(TransformOut {
-            ttype: "PRF",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
-    for x in &p.integrity {
-        t.push(TransformOut {
-            ttype: "INTEG",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
-    for x in &p.ke {
-        t.push(TransformOut {
-            ttype: "KE",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
+    let mut t = encryption_out(&p.encryption);
+    t.extend(p.prf.iter().map(|x| plain_out("PRF", x.0, x.name())));
+    t.extend(
+        p.integrity
+            .iter()
+            .map(|x| plain_out("INTEG", x.0, x.name())),
+    );
+    t.extend(p.ke.iter().map(|x| plain_out("KE", x.0, x.name())));
     ProposalOut {
         strongswan: p.to_strongswan().unwrap_or_else(|_| p.to_string()),
         transforms: t,
@@ -172,42 +143,36 @@ pub fn ike_out(p: &IkeProposal) -> ProposalOut {
 }
 
 pub fn esp_out(p: &ChildProposal) -> ProposalOut {
-    let mut t = Vec::new();
-    for e in &p.encryption {
-        t.push(TransformOut {
-            ttype: "ENCR",
-            id: e.id.0,
-            name: name_or(e.id, |x| x.name(), e.id.0),
-            key_length: e.key_bits,
-        });
-    }
-    for x in &p.integrity {
-        t.push(TransformOut {
-            ttype: "INTEG",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
-    for x in &p.ke {
-        t.push(TransformOut {
-            ttype: "KE",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
-    for x in &p.esn {
-        t.push(TransformOut {
-            ttype: "ESN",
-            id: x.0,
-            name: name_or(*x, |x| x.name(), x.0),
-            key_length: None,
-        });
-    }
+    let mut t = encryption_out(&p.encryption);
+    t.extend(
+        p.integrity
+            .iter()
+            .map(|x| plain_out("INTEG", x.0, x.name())),
+    );
+    t.extend(p.ke.iter().map(|x| plain_out("KE", x.0, x.name())));
+    t.extend(p.esn.iter().map(|x| plain_out("ESN", x.0, x.name())));
     ProposalOut {
         strongswan: p.to_strongswan().unwrap_or_else(|_| p.to_string()),
         transforms: t,
+    }
+}
+
+fn encryption_out(list: &[Encryption]) -> Vec<TransformOut> {
+    list.iter()
+        .map(|e| TransformOut {
+            key_length: e.key_bits,
+            ..plain_out("ENCR", e.id.0, e.id.name())
+        })
+        .collect()
+}
+
+/// A transform without attributes; unregistered IDs are named by their number.
+fn plain_out(ttype: &'static str, id: u16, name: Option<&'static str>) -> TransformOut {
+    TransformOut {
+        ttype,
+        id,
+        name: name.map_or_else(|| id.to_string(), str::to_string),
+        key_length: None,
     }
 }
 

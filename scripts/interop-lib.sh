@@ -1,0 +1,149 @@
+# Shared pieces of the strongSwan interop scripts (sourced, not run):
+#   harness/udp/interop/strongswan*.sh, harness/profile/interop/lowered.sh.
+#
+# Before sourcing set RUN (a scratch directory), NS_A and NS_B (namespace names unique to the
+# script, so scripts can run side by side). Then:
+#   il_require TOOL...              exit 77 (skipped, loudly) unless root with the tools and
+#                                   strongSwan's kernel-libipsec plugin installed
+#   il_begin                        clean up leftovers, arm the EXIT trap, empty $RUN
+#   il_netns_pair VETH              NS_A 198.51.100.1/24 <-- veth VETH-a0/VETH-b0 --> NS_B .2
+#   il_inner_addrs                  203.0.113.1/32 in NS_A, 203.0.113.129/32 in NS_B (the
+#                                   addresses CHILD_SAs protect: host-to-host selectors on the
+#                                   outer addresses would route charon's own IKE packets into
+#                                   its libipsec TUN device)
+#   il_charon_dir NAME              create (and print) $RUN/NAME with an empty swanctl tree;
+#                                   put certificates and keys into it before il_start_charon
+#   il_start_charon NAME NETNS CONF start charon-systemd with kernel-libipsec in NETNS, load
+#                                   CONF as swanctl.conf. CHARON_PLUGINS overrides the plugin
+#                                   list, CHARON_EXTRA adds lines to the charon { } section,
+#                                   CHARON_LOG adds filelog levels (default "ike = 2")
+#   sw NAME ARGS...                 swanctl against that charon
+#   il_stop_charon NAME
+#   pass MSG / fail MSG             print, and fail sets FAILED=1
+#   il_check_sas NAME IKE CHILD WANT_IKE WANT_ESP
+#                                   pass if --list-sas shows IKE ESTABLISHED and CHILD INSTALLED
+#                                   and both transform strings
+# shellcheck shell=bash
+
+: "${RUN:?set RUN before sourcing interop-lib.sh}" "${NS_A:?set NS_A}" "${NS_B:?set NS_B}"
+FAILED=0
+CHARON_PLUGINS_DEFAULT="random nonce openssl kdf pem pkcs1 pkcs8 x509 pubkey constraints curve25519 attr kernel-libipsec kernel-netlink socket-default vici updown"
+
+il_skip() { echo "################ SKIPPED $(basename "$0"): $* ################" >&2; exit 77; }
+
+il_require() {
+  [ "$(id -u)" = 0 ] || il_skip "not root"
+  local t
+  for t in charon-systemd swanctl ip "$@"; do
+    command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || il_skip "$t missing"
+  done
+  [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] \
+    || il_skip "kernel-libipsec plugin missing (libcharon-extra-plugins)"
+}
+
+il_cleanup() {
+  local p
+  for p in "$RUN"/*.pid; do [ -e "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  sleep 0.2
+  ip netns del "$NS_A" 2>/dev/null
+  ip netns del "$NS_B" 2>/dev/null
+  return 0
+}
+
+il_begin() {
+  trap il_cleanup EXIT
+  il_cleanup
+  rm -rf "$RUN"; mkdir -p "$RUN"
+}
+
+il_netns_pair() { # VETH
+  ip netns add "$NS_A"; ip netns add "$NS_B"
+  ip -n "$NS_A" link set lo up; ip -n "$NS_B" link set lo up
+  ip -n "$NS_A" link add "$1-a0" type veth peer name "$1-b0"
+  ip -n "$NS_A" link set "$1-b0" netns "$NS_B"
+  ip -n "$NS_A" addr add 198.51.100.1/24 dev "$1-a0"
+  ip -n "$NS_B" addr add 198.51.100.2/24 dev "$1-b0"
+  ip -n "$NS_A" link set "$1-a0" up; ip -n "$NS_B" link set "$1-b0" up
+  ip netns exec "$NS_A" ping -c1 -W2 198.51.100.2 >/dev/null || { echo "veth not up"; exit 1; }
+}
+
+il_inner_addrs() {
+  ip -n "$NS_A" addr add 203.0.113.1/32 dev lo
+  ip -n "$NS_B" addr add 203.0.113.129/32 dev lo
+}
+
+il_charon_dir() { # NAME
+  local D=$RUN/$1
+  rm -rf "$D"
+  mkdir -p "$D/swanctl"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,private,rsa,ecdsa,bliss,pkcs8,pkcs12,pubkey,conf.d}
+  echo "$D"
+}
+
+il_start_charon() { # NAME NETNS SWANCTL_CONF
+  local D=$RUN/$1
+  [ -d "$D/swanctl" ] || il_charon_dir "$1" >/dev/null
+  cp "$3" "$D/swanctl/swanctl.conf"
+  cat > "$D/strongswan.conf" <<EOC
+charon-systemd {
+  journal {
+    default = -1
+  }
+}
+charon {
+  load_modular = no
+  load = ${CHARON_PLUGINS:-$CHARON_PLUGINS_DEFAULT}
+  install_virtual_ip = no
+  ${CHARON_EXTRA:-}
+  plugins {
+    kernel-libipsec {
+      allow_peer_ts = yes
+    }
+    vici {
+      socket = unix://$D/charon.vici
+    }
+  }
+  filelog {
+    main {
+      path = $D/charon.log
+      time_format = %T
+      default = 1
+      ${CHARON_LOG:-ike = 2}
+      append = no
+      flush_line = yes
+    }
+  }
+}
+swanctl {
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey
+  socket = unix://$D/charon.vici
+}
+EOC
+  STRONGSWAN_CONF="$D/strongswan.conf" ip netns exec "$2" /usr/sbin/charon-systemd >"$D/stdout.log" 2>&1 &
+  echo $! > "$RUN/$1.pid"
+  local _
+  for _ in $(seq 1 100); do [ -S "$D/charon.vici" ] && break; sleep 0.1; done
+  sw "$1" --load-all >/dev/null || { echo "charon $1 failed: $(tail -5 "$D/charon.log")"; return 1; }
+}
+
+sw() { # NAME ARGS...
+  local D=$RUN/$1; shift
+  SWANCTL_DIR="$D/swanctl" STRONGSWAN_CONF="$D/strongswan.conf" swanctl "$@" --uri "unix://$D/charon.vici"
+}
+
+il_stop_charon() { # NAME
+  [ -e "$RUN/$1.pid" ] && kill "$(cat "$RUN/$1.pid")" 2>/dev/null
+  rm -f "$RUN/$1.pid"; sleep 0.3
+}
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+
+il_check_sas() { # NAME IKE_CONN CHILD WANT_IKE_TRANSFORMS WANT_ESP_TRANSFORMS
+  local out; out=$(sw "$1" --list-sas 2>&1)
+  if grep -q "$2: .*ESTABLISHED" <<<"$out" && grep -q "$3: .*INSTALLED" <<<"$out" \
+     && grep -q "$4" <<<"$out" && grep -q "$5" <<<"$out"; then
+    pass "$1 lists $2 ESTABLISHED ($4) and $3 INSTALLED ($5)"
+  else
+    fail "$1 --list-sas for $2/$3 (want $4 / $5):"; echo "$out"
+  fi
+}
