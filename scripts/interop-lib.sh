@@ -1,5 +1,5 @@
 # Shared pieces of the strongSwan interop scripts (sourced, not run):
-#   harness/udp/interop/strongswan*.sh, harness/profile/interop/lowered.sh.
+#   harness/udp/interop/{strongswan*,libreswan}.sh, harness/profile/interop/lowered.sh.
 #
 # Before sourcing set RUN (a scratch directory), NS_A and NS_B (namespace names unique to the
 # script, so scripts can run side by side). Then:
@@ -23,6 +23,8 @@
 #   il_check_sas NAME IKE CHILD WANT_IKE WANT_ESP
 #                                   pass if --list-sas shows IKE ESTABLISHED and CHILD INSTALLED
 #                                   and both transform strings
+#   il_expect ID STATUS MESSAGE     a check's result against harness/udp/interop/expected-failures
+#                                   (XFAIL for a listed failure, XPASS fails the run)
 # shellcheck shell=bash
 
 : "${RUN:?set RUN before sourcing interop-lib.sh}" "${NS_A:?set NS_A}" "${NS_B:?set NS_B}"
@@ -145,5 +147,19 @@ il_check_sas() { # NAME IKE_CONN CHILD WANT_IKE_TRANSFORMS WANT_ESP_TRANSFORMS
     pass "$1 lists $2 ESTABLISHED ($4) and $3 INSTALLED ($5)"
   else
     fail "$1 --list-sas for $2/$3 (want $4 / $5):"; echo "$out"
+  fi
+}
+
+# il_expect ID STATUS MESSAGE: the result of check ID (`PEER/CASE/CHECK`, STATUS 0 = held)
+# against harness/udp/interop/expected-failures: a listed check that fails is XFAIL, one that
+# holds is XPASS and fails the run (its line must go).
+IL_EXPECTED_FAILURES=$(dirname "${BASH_SOURCE[0]}")/../harness/udp/interop/expected-failures
+il_expect() {
+  local reason
+  reason=$(awk -v id="$1" '$1 == id { $1 = ""; sub(/^ +/, ""); print; exit }' "$IL_EXPECTED_FAILURES")
+  if [ "$2" = 0 ] && [ -z "$reason" ]; then pass "$1: $3"
+  elif [ "$2" = 0 ]; then fail "XPASS $1: $3 — listed in expected-failures ($reason): remove the line"
+  elif [ -n "$reason" ]; then echo "XFAIL: $1: $reason"
+  else fail "$1: $3"
   fi
 }
