@@ -17,14 +17,18 @@ struct IkeSummary {
     notify_types: Vec<u64>,
 }
 
+/// Every capture folder: strongSwan pairs and ikelab against libreswan.
 fn captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/captures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora");
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let sub = entry.expect("readable directory").path();
-        for name in ["capture.pcap", "capture.pcapng"] {
-            if sub.join(name).is_file() {
-                out.push(sub.join(name));
+    for set in ["captures", "captures-libreswan"] {
+        let dir = root.join(set);
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let sub = entry.expect("readable directory").path();
+            for name in ["capture.pcap", "capture.pcapng"] {
+                if sub.join(name).is_file() {
+                    out.push(sub.join(name));
+                }
             }
         }
     }

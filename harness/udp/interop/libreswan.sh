@@ -17,6 +17,9 @@
 #   pluto-initiator-cbc   pluto initiator (a) -> ikelab serve (b): both report the IKE SA,
 #                         ikelab installs the CHILD_SA
 #
+# With IKLLSW_CAPTURE=DIR each case is captured (tshark on the veth) into DIR/CASE/capture.pcapng
+# with ikelab's key tables beside it: that is how corpora/captures-libreswan/ was made.
+#
 # Usage: libreswan.sh IKELAB_BINARY   (root; libreswan unpacked in $LSW_ROOT, libnss3-tools)
 # Exit: 0 all passed, 1 a check failed, 77 skipped (not root / packages missing; printed loudly).
 set -uo pipefail
@@ -37,6 +40,20 @@ il_begin
 il_netns_pair ikllsw
 il_inner_addrs
 printf '%s' "$PSK" > "$RUN/psk"
+
+# capture_start CASE: prints ikelab's extra arguments (its key log); capture_stop.
+capture_start() {
+  [ -n "${IKLLSW_CAPTURE:-}" ] || return 0
+  local dir; dir=$(readlink -f "$IKLLSW_CAPTURE")/$1
+  rm -rf "$dir"; mkdir -p "$dir"
+  ip netns exec "$NS_B" tshark -q -i ikllsw-b0 -w "$dir/capture.pcapng" -f "udp port 500 or udp port 4500" >/dev/null 2>&1 &
+  echo $! > "$RUN/tshark.pid"; sleep 1.5
+  echo "--keylog $dir"
+}
+capture_stop() {
+  [ -e "$RUN/tshark.pid" ] || return 0
+  sleep 0.5; kill "$(cat "$RUN/tshark.pid")" 2>/dev/null; rm -f "$RUN/tshark.pid"; sleep 0.5
+}
 
 # start_pluto NAME NETNS CONN: pluto with $RUN/NAME/ipsec.conf, connection CONN added.
 start_pluto() {
@@ -90,10 +107,12 @@ start_pluto resp "$NS_B" ikl || exit 1
 initiator_case() {
   local log=$RUN/$1.log before
   before=$(grep -c "responder established IKE SA" "$RUN/resp/pluto.log")
+  # shellcheck disable=SC2046 # capture_start prints separate arguments
   ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --timeout 15 \
     --local-ts 203.0.113.1/32 --remote-ts 203.0.113.129/32 --psk-file "$RUN/psk" \
     --identity init.ikllsw.example --remote-identity resp.ikllsw.example \
-    --ike-proposal "$2" --esp-proposal "$3" >"$log" 2>&1
+    --ike-proposal "$2" --esp-proposal "$3" $(capture_start "$1") >"$log" 2>&1
+  capture_stop
   sleep 0.3
   local ok=1
   grep -q "IKE_SA established .*: $4 " "$log" \
@@ -119,15 +138,18 @@ il_stop_charon resp
 pluto_conf init 198.51.100.1 init.ikllsw.example 203.0.113.1/32 \
   198.51.100.2 resp.ikllsw.example 203.0.113.129/32 aes256-sha2_256-modp2048 aes256-sha2_256
 start_pluto init "$NS_A" ikl || exit 1
+keylog=$(capture_start pluto-initiator-cbc)
+# shellcheck disable=SC2086 # $keylog is empty or two arguments
 ip netns exec "$NS_B" "$IKELAB" serve -v --listen 198.51.100.2 --exit-after 1 --timeout 20 \
   --local-ts 203.0.113.129/32 --remote-ts 203.0.113.1/32 --psk-file "$RUN/psk" \
   --identity resp.ikllsw.example --remote-identity init.ikllsw.example \
-  --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256 >"$RUN/serve.log" 2>&1 &
+  --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256 $keylog >"$RUN/serve.log" 2>&1 &
 echo $! > "$RUN/serve.pid"
 sleep 1
 timeout 20 ip netns exec "$NS_A" "$X/whack" --ctlsocket "$RUN/init/run/pluto.ctl" --initiate --name ikl \
   >"$RUN/whack-initiate.log" 2>&1
 wait "$(cat "$RUN/serve.pid")" 2>/dev/null; rm -f "$RUN/serve.pid"
+capture_stop
 ok=1
 grep -q "IKE_SA established .*: aes256-sha256-modp2048 " "$RUN/serve.log" \
   && grep -q "initiator established IKE SA; authenticated peer using authby=secret and ID_FQDN '@resp.ikllsw.example'" "$RUN/init/pluto.log" \
