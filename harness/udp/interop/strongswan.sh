@@ -23,6 +23,8 @@
 #      ikelab connect pings
 #   8. charon initiator (a) -> ikelab serve (b) with --rekey-child-after 1.5
 #      --rekey-ike-after 3: `ping -c 40 -i 0.1` through charon's tunnel, 0% packet loss
+#   9. ikelab connect (a) -> charon responder (b) over IPv6 (outer and inner), PSK, 3 ICMPv6
+#      echo requests through the CHILD_SA, 3 replies
 # Case 1 is captured with tshark and decrypted with ikelab's --keylog tables: the IKE_AUTH
 # payloads must be visible and the checksum "[correct]".
 #
@@ -41,6 +43,11 @@ il_require pki tshark openssl
 il_begin
 il_netns_pair ikleng
 il_inner_addrs
+# IPv6 outer and inner addresses (case 9).
+ip -n "$NS_A" addr add 2001:db8:100::1/64 dev ikleng-a0 nodad
+ip -n "$NS_B" addr add 2001:db8:100::2/64 dev ikleng-b0 nodad
+ip -n "$NS_A" addr add 2001:db8:113::1/128 dev lo
+ip -n "$NS_B" addr add 2001:db8:113::129/128 dev lo
 
 # --- PKI: CA ECDSA P-256; "ecdsa" and "rsa" end entities; PKCS#8 keys for ikelab ----------
 PKI=$RUN/pki; mkdir -p "$PKI"
@@ -81,6 +88,17 @@ connections {
     children { psk-child { esp_proposals = aes256gcm16, aes128gcm16
                            local_ts = 203.0.113.129/32
                            remote_ts = 203.0.113.1/32 } }
+  }
+  psk6 {
+    local_addrs = 2001:db8:100::2
+    proposals = aes256gcm16-prfsha384-ecp256
+    local { auth = psk
+            id = resp.ikleng.example }
+    remote { auth = psk
+             id = init.ikleng.example }
+    children { psk6-child { esp_proposals = aes256gcm16
+                            local_ts = 2001:db8:113::129/128
+                            remote_ts = 2001:db8:113::1/128 } }
   }
   cert {
     local_addrs = 198.51.100.2
@@ -248,6 +266,23 @@ check_ping "case 7" "$RUN/case7.log" 60
 grep -q "rekey of .*, the peer's)" "$RUN/case7.log" || fail "case 7: no CHILD_SA rekey by charon in the log"
 check_rekeyed "case 7" "$RUN/case7.log" psk psk-child
 sw resp --terminate --ike psk --force >/dev/null 2>&1
+
+# Case 9: IPv6 outside and inside: IKE over [2001:db8:100::1] <-> [2001:db8:100::2], ICMPv6
+# echo through the CHILD_SA.
+if ip netns exec "$NS_A" "$IKELAB" connect -v --host 2001:db8:100::2 --timeout 15 \
+     --local-ts 2001:db8:113::1/128 --remote-ts 2001:db8:113::129/128 --psk-file "$RUN/psk" \
+     --identity init.ikleng.example --remote-identity resp.ikleng.example \
+     --ike-proposal aes256gcm16-prfsha384-ecp256 --esp-proposal aes256gcm16 --ping 3 >"$RUN/case9.log" 2>&1; then
+  il_check_sas resp psk6 psk6-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
+  if grep -q "ping: 3 sent, 3 replies, 0 lost" "$RUN/case9.log" && grep -q "2001:db8:100::2\]:4500" "$RUN/case9.log"; then
+    pass "case 9: ikelab connect over IPv6, 3 ICMPv6 echo replies through ESP-in-UDP"
+  else
+    fail "case 9: $(grep -E 'ping:|established' "$RUN/case9.log")"
+  fi
+else
+  fail "case 9: ikelab connect over IPv6 exited non-zero"; cat "$RUN/case9.log"
+fi
+sw resp --terminate --ike psk6 --force >/dev/null 2>&1
 il_stop_charon resp
 
 # --- charon as initiator ------------------------------------------------------------------
