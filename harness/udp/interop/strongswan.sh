@@ -25,6 +25,8 @@
 #      --rekey-ike-after 3: `ping -c 40 -i 0.1` through charon's tunnel, 0% packet loss
 #   9. ikelab connect (a) -> charon responder (b) over IPv6 (outer and inner), PSK, 3 ICMPv6
 #      echo requests through the CHILD_SA, 3 replies
+#  10. ikelab connect (a) -> charon responder (b) with MODP-2048 first: charon's
+#      INVALID_KE_PAYLOAD(ECP_256), the retry establishes
 # Case 1 is captured with tshark and decrypted with ikelab's --keylog tables: the IKE_AUTH
 # payloads must be visible and the checksum "[correct]".
 #
@@ -162,6 +164,20 @@ if grep -q "Payload: Identification - Initiator" <<<"$DEC" \
   pass "case 1 capture decrypts with ikelab's keylog (IDi visible, integrity [correct])"
 else
   fail "case 1 capture did not decrypt with the keylog"; grep -i -m5 "encrypted\|checksum\|integrity" <<<"$DEC"
+fi
+sw resp --terminate --ike psk --force >/dev/null 2>&1
+
+# Case 10: our KE guess (MODP-2048, first in our proposal) is not charon's group: charon
+# answers INVALID_KE_PAYLOAD(ECP_256), ikelab retries IKE_SA_INIT with it (RFC 7296 §1.2).
+if connect "$RUN/case10.log" --psk-file "$RUN/psk" --identity init.ikleng.example \
+     --remote-identity resp.ikleng.example --ike-proposal aes256gcm16-prfsha384-modp2048-ecp256 \
+     --esp-proposal aes256gcm16 \
+   && grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[INVALID_KE_PAYLOAD\]" "$RUN/case10.log" \
+   && [ "$(grep -c "Sent IKE_SA_INIT request" "$RUN/case10.log")" = 2 ]; then
+  pass "case 10: INVALID_KE_PAYLOAD from charon, IKE_SA_INIT retried with ECP_256"
+  il_check_sas resp psk psk-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
+else
+  fail "case 10: INVALID_KE_PAYLOAD retry"; cat "$RUN/case10.log"
 fi
 sw resp --terminate --ike psk --force >/dev/null 2>&1
 
