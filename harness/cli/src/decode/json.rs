@@ -96,6 +96,30 @@ fn record(r: &Record) -> Value {
         Content::NatKeepalive => {
             o.insert("kind".into(), json!("nat-keepalive"));
         }
+        Content::OtherVersion(v) => {
+            let kind = if v.major == 1 {
+                "ikev1"
+            } else {
+                "ike-other-version"
+            };
+            o.insert("kind".into(), json!(kind));
+            o.insert("non_esp_marker".into(), json!(v.encapsulated));
+            o.insert("version".into(), json!(format!("{}.{}", v.major, v.minor)));
+            o.insert("exchange".into(), json!(v.exchange_name()));
+            o.insert("exchange_type".into(), json!(v.exchange_type));
+            o.insert(
+                "initiator_spi".into(),
+                json!(format!("{:016x}", v.initiator_spi)),
+            );
+            o.insert(
+                "responder_spi".into(),
+                json!(format!("{:016x}", v.responder_spi)),
+            );
+            o.insert("next_payload".into(), json!(v.next_payload));
+            o.insert("flags".into(), json!(v.flags));
+            o.insert("message_id".into(), json!(v.message_id));
+            o.insert("length".into(), json!(v.length));
+        }
         Content::Error { kind, error } => {
             o.insert("kind".into(), json!(kind));
             o.insert(

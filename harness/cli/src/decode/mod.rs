@@ -80,10 +80,62 @@ pub enum Content {
         decryption: Option<esp::EspDecryption>,
     },
     NatKeepalive,
+    /// An ISAKMP header with a major version other than 2: IKEv1 (RFC 2408/2409) or a future
+    /// IKE. Only the header is shown; a capture that mixes versions is not an error.
+    OtherVersion(OtherVersion),
     Error {
         kind: &'static str,
         error: ErrorInfo,
     },
+}
+
+/// The version-independent ISAKMP header fields (RFC 2408 §3.1, RFC 7296 §3.1).
+#[derive(Debug)]
+pub struct OtherVersion {
+    pub major: u8,
+    pub minor: u8,
+    pub initiator_spi: u64,
+    pub responder_spi: u64,
+    pub next_payload: u8,
+    pub exchange_type: u8,
+    pub flags: u8,
+    pub message_id: u32,
+    pub length: u32,
+    pub encapsulated: bool,
+}
+
+impl OtherVersion {
+    /// The header of `data` when it is complete and its major version is not 2.
+    fn parse(data: &[u8], encapsulated: bool) -> Option<Self> {
+        let h = ikelab_wire::HeaderPacket::new_checked(data).ok()?;
+        (h.major_version() != 2).then(|| Self {
+            major: h.major_version(),
+            minor: h.minor_version(),
+            initiator_spi: h.initiator_spi(),
+            responder_spi: h.responder_spi(),
+            next_payload: h.next_payload().0,
+            exchange_type: h.exchange_type().0,
+            flags: data[19],
+            message_id: h.message_id(),
+            length: h.length(),
+            encapsulated,
+        })
+    }
+
+    /// IKEv1 exchange names (RFC 2408 §3.1, RFC 2409 §5, §5.5; 32 Quick Mode, 33 New Group).
+    pub fn exchange_name(&self) -> String {
+        let name = match (self.major, self.exchange_type) {
+            (1, 1) => "Base",
+            (1, 2) => "Identity Protection (Main Mode)",
+            (1, 3) => "Authentication Only",
+            (1, 4) => "Aggressive Mode",
+            (1, 5) => "Informational",
+            (1, 32) => "Quick Mode",
+            (1, 33) => "New Group Mode",
+            _ => return format!("exchange {}", self.exchange_type),
+        };
+        name.to_string()
+    }
 }
 
 /// Where and why a datagram failed to decode.
@@ -208,7 +260,7 @@ impl Decryptors {
                     *decryption = Some(d.decrypt(data, header.spi, src, dst));
                 }
             }
-            Content::NatKeepalive | Content::Error { .. } => {}
+            Content::NatKeepalive | Content::OtherVersion(_) | Content::Error { .. } => {}
         }
         content
     }
@@ -333,6 +385,9 @@ fn shift(content: Content, by: usize) -> Content {
 }
 
 fn decode_ike(data: &[u8], encapsulated: bool) -> Content {
+    if let Some(other) = OtherVersion::parse(data, encapsulated) {
+        return Content::OtherVersion(other);
+    }
     match Message::parse(data) {
         Ok(parsed) => {
             // Parsing succeeded, so the header's Length is within the datagram.

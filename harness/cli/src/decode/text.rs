@@ -133,6 +133,25 @@ fn record(out: &mut String, r: &Record) {
         Content::NatKeepalive => {
             let _ = writeln!(out, "NAT-keepalive");
         }
+        Content::OtherVersion(v) => {
+            let what = if v.major == 1 {
+                "ISAKMP/IKEv1".to_string()
+            } else {
+                format!("IKE major version {}", v.major)
+            };
+            let _ = writeln!(
+                out,
+                "{what} {} (version {}.{}, not decoded: ikelab decodes IKEv2)",
+                v.exchange_name(),
+                v.major,
+                v.minor
+            );
+            let _ = writeln!(
+                out,
+                "    SPIi {:016x}  SPIr {:016x}  flags 0x{:02x}  message ID {}  length {}",
+                v.initiator_spi, v.responder_spi, v.flags, v.message_id, v.length
+            );
+        }
         Content::Error { kind, error } => {
             let at = match (&error.offset, &error.path) {
                 (Some(o), Some(p)) => format!(" at byte {o} ({p})"),
