@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use ikelab_engine::{EndpointConfig, Event, EventKind};
+use ikelab_engine::{CloseReason, EndpointConfig, Event, EventKind, Gateway};
 use ikelab_policy::{
     CertSource, ChildProposal, Identity, IdentityMatch, IkePolicy, IkeProposal, KeySource,
     LocalAuth, RemoteAuth, Secret, TsSpec,
@@ -75,6 +75,19 @@ pub struct PolicyArgs {
     /// RFC 7383 fragments, when the peer supports them.
     #[arg(long = "fragment-size")]
     pub fragment_size: Option<u16>,
+    /// Announce MOBIKE (RFC 4555 MOBIKE_SUPPORTED in IKE_AUTH).
+    #[arg(long)]
+    pub mobike: bool,
+    /// Initiator: send REDIRECT_SUPPORTED and follow gateway redirects (RFC 5685).
+    #[arg(long)]
+    pub redirect: bool,
+    /// Responder: redirect initiators that support it to this gateway (address or FQDN) in
+    /// IKE_SA_INIT (RFC 5685 §3), or in IKE_AUTH with --redirect-in-auth (§6).
+    #[arg(long = "redirect-to", value_name = "GATEWAY")]
+    pub redirect_to: Option<String>,
+    /// With --redirect-to: redirect after authenticating the initiator, in IKE_AUTH.
+    #[arg(long = "redirect-in-auth")]
+    pub redirect_in_auth: bool,
     /// Print every IKE message sent and received.
     #[arg(short, long)]
     pub verbose: bool,
@@ -97,6 +110,14 @@ pub struct ConnectArgs {
     pub ping: crate::ping::PingArgs,
     #[command(flatten)]
     pub rekey: crate::ping::RekeyArgs,
+    /// MOBIKE (RFC 4555, implies --mobike): after --move-after seconds, rebind to this local
+    /// address (it must exist here) and move the IKE SA and CHILD_SA there with
+    /// UPDATE_SA_ADDRESSES; the run then needs the update to complete. Give --local too.
+    #[arg(long = "mobike-move-to", value_name = "ADDR")]
+    pub mobike_move_to: Option<IpAddr>,
+    /// Seconds (fractions allowed) after the CHILD_SA is up for --mobike-move-to.
+    #[arg(long = "move-after", value_name = "SECS", default_value = "2", value_parser = crate::ping::parse_secs)]
+    pub move_after: std::time::Duration,
 }
 
 /// A failure to start: bad input (exit 2).
@@ -189,6 +210,22 @@ pub fn build_policy(a: &PolicyArgs) -> Result<IkePolicy, UsageError> {
     }
     if let Some(n) = a.fragment_size {
         policy.features.fragment_size = n;
+    }
+    if a.mobike {
+        policy.features.mobike = true;
+    }
+    if a.redirect {
+        policy.features.redirect = true;
+    }
+    if let Some(gateway) = &a.redirect_to {
+        policy.features.redirect_to = Some(ikelab_policy::RedirectTo {
+            gateway: gateway.clone(),
+            during: if a.redirect_in_auth {
+                ikelab_policy::RedirectPhase::IkeAuth
+            } else {
+                ikelab_policy::RedirectPhase::IkeSaInit
+            },
+        });
     }
     policy.validate().map_err(|e| UsageError(e.to_string()))?;
     Ok(policy)
@@ -374,12 +411,54 @@ pub fn describe(event: &Event) -> Option<String> {
             format!("[{sa}] IKE_SA rekeyed (SPIs {spi_i:016x}_i {spi_r:016x}_r)")
         }
         EventKind::IkeSaRekeyFailed { notify } => format!("[{sa}] IKE_SA rekey failed: {notify}"),
+        EventKind::SaAddressesUpdated {
+            local,
+            remote,
+            udp_encapsulation,
+        } => format!(
+            "[{sa}] IKE_SA and CHILD_SAs moved to {local} <-> {remote}{}",
+            if *udp_encapsulation {
+                " (UDP-encapsulated)"
+            } else {
+                ""
+            }
+        ),
+        EventKind::AddressUpdateFailed { notify } => {
+            format!("[{sa}] address update refused: {notify}")
+        }
+        EventKind::Redirected { to, new_sa } => format!(
+            "[{sa}] redirected to {to}{}",
+            new_sa.map_or(String::new(), |h| format!(", new IKE_SA [{}]", h.0))
+        ),
     })
+}
+
+/// Follows a redirect to a FQDN gateway (RFC 5685): resolves it and starts the new IKE SA.
+async fn follow_fqdn(
+    ep: &mut UdpEndpoint,
+    from: Option<ikelab_engine::SaHandle>,
+    name: &str,
+    port: u16,
+) -> Result<(), String> {
+    let from = from.ok_or("no IKE SA")?;
+    let addr = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or("no address")?;
+    let now = ep.now();
+    ep.endpoint()
+        .follow_redirect(now, from, addr)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 pub fn run(args: ConnectArgs) -> ExitCode {
     let policy = match build_policy(&args.policy) {
-        Ok(p) => Arc::new(p),
+        Ok(mut p) => {
+            p.features.mobike |= args.mobike_move_to.is_some();
+            Arc::new(p)
+        }
         Err(UsageError(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -457,6 +536,19 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                     sa = event.sa;
                     return Ok((child, virtual_ip));
                 }
+                // RFC 5685: the IKE SA the engine started towards the new gateway carries on.
+                EventKind::Closed {
+                    reason: CloseReason::Redirected { .. },
+                } => {}
+                EventKind::Redirected {
+                    to: Gateway::Fqdn(name),
+                    new_sa: None,
+                } => {
+                    if let Err(e) = follow_fqdn(&mut ep, event.sa, &name, remote.port()).await {
+                        eprintln!("error: redirect to {name}: {e}");
+                        return Err(ExitCode::FAILURE);
+                    }
+                }
                 EventKind::ChildSaFailed { .. } | EventKind::Closed { .. } => {
                     return Err(ExitCode::FAILURE)
                 }
@@ -473,14 +565,18 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                 return ExitCode::FAILURE;
             }
         };
-    if args.ping.ping == 0 && !args.rekey.any() {
+    if args.ping.ping == 0 && !args.rekey.any() && args.mobike_move_to.is_none() {
         return ExitCode::SUCCESS;
     }
     let Some(sa) = sa else {
         eprintln!("error: CHILD_SA without an IKE SA handle");
         return ExitCode::FAILURE;
     };
-    let mut plan = crate::ping::RekeyPlan::new(sa, &args.rekey, tokio::time::Instant::now());
+    let up = tokio::time::Instant::now();
+    let mut plan = crate::ping::RekeyPlan::new(sa, &args.rekey, up);
+    if let Some(ip) = args.mobike_move_to {
+        plan.plan_move(ip, up + args.move_after);
+    }
     let mut on_event = |event: &Event| -> Result<(), String> {
         if let Some(dir) = &a.keylog {
             write_keylog(dir, event).map_err(|e| format!("key log {}: {e}", dir.display()))?;

@@ -51,7 +51,7 @@ impl RekeyArgs {
     }
 }
 
-fn parse_secs(s: &str) -> Result<Duration, String> {
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
     let v: f64 = s.parse().map_err(|e| format!("{s:?}: {e}"))?;
     Duration::try_from_secs_f64(v).map_err(|e| format!("{s:?}: {e}"))
 }
@@ -69,6 +69,11 @@ pub struct RekeyPlan {
     old_children: Vec<u32>,
     planned_child: bool,
     planned_ike: bool,
+    /// MOBIKE: the local address to move to, and when.
+    move_to: Option<(IpAddr, Instant)>,
+    planned_move: bool,
+    /// Address updates completed (RFC 4555 §3.5).
+    pub moves: u32,
 }
 
 impl RekeyPlan {
@@ -83,17 +88,30 @@ impl RekeyPlan {
             old_children: Vec::new(),
             planned_child: args.rekey_child_after.is_some(),
             planned_ike: args.rekey_ike_after.is_some(),
+            move_to: None,
+            planned_move: false,
+            moves: 0,
         }
+    }
+
+    /// Also move the IKE SA to local address `ip` at `at` (MOBIKE).
+    pub fn plan_move(&mut self, ip: IpAddr, at: Instant) {
+        self.move_to = Some((ip, at));
+        self.planned_move = true;
     }
 
     /// When the next planned rekey is due.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.child_at.into_iter().chain(self.ike_at).min()
+        self.child_at
+            .into_iter()
+            .chain(self.ike_at)
+            .chain(self.move_to.map(|m| m.1))
+            .min()
     }
 
     /// Every planned rekey has been started.
     pub fn all_started(&self) -> bool {
-        self.child_at.is_none() && self.ike_at.is_none()
+        self.child_at.is_none() && self.ike_at.is_none() && self.move_to.is_none()
     }
 
     /// Every planned rekey completed, and every replaced CHILD_SA is deleted.
@@ -101,6 +119,7 @@ impl RekeyPlan {
         self.all_started()
             && (!self.planned_child || self.child_rekeys > 0)
             && (!self.planned_ike || self.ike_rekeys > 0)
+            && (!self.planned_move || self.moves > 0)
             && self.old_children.is_empty()
     }
 
@@ -129,15 +148,26 @@ impl RekeyPlan {
                 Err(e) => format!("[{}] error: IKE_SA rekey: {e}", sa.0),
             });
         }
+        if let Some((ip, _)) = self.move_to.filter(|m| m.1 <= now) {
+            self.move_to = None;
+            out.push(match ep.move_to(sa, ip) {
+                Ok(()) => format!("[{}] moving to {ip} (MOBIKE UPDATE_SA_ADDRESSES)", sa.0),
+                Err(e) => format!("[{}] error: MOBIKE move to {ip}: {e}", sa.0),
+            });
+        }
         out
     }
 
-    /// Follows rekeys in the SA's events.
+    /// Follows rekeys in the SA's events, and the IKE SA a redirect (RFC 5685 §5) replaced
+    /// this one with.
     pub fn observe(&mut self, e: &Event) {
         if e.sa != Some(self.sa) {
             return;
         }
         match &e.kind {
+            EventKind::Redirected {
+                new_sa: Some(new), ..
+            } => self.sa = *new,
             EventKind::ChildSaInstalled(c) => {
                 if let Some(old) = c.rekey_of {
                     self.child_rekeys += 1;
@@ -148,6 +178,7 @@ impl RekeyPlan {
             }
             EventKind::ChildSaDeleted { spi_in, .. } => self.old_children.retain(|s| s != spi_in),
             EventKind::IkeSaRekeyed { .. } => self.ike_rekeys += 1,
+            EventKind::SaAddressesUpdated { .. } => self.moves += 1,
             _ => {}
         }
     }
@@ -165,6 +196,9 @@ impl RekeyPlan {
                 .map(|s| format!("{s:08x}_i"))
                 .collect();
             line.push_str(&format!(" (replaced, not deleted: {})", old.join(", ")));
+        }
+        if self.planned_move {
+            line.push_str(&format!("; address updates {}", self.moves));
         }
         (line, self.done())
     }

@@ -21,6 +21,7 @@ mod error;
 pub mod integ;
 pub mod ke;
 pub mod keys;
+pub mod mschapv2;
 #[cfg(feature = "fuzzing")]
 pub mod null;
 pub mod prf;

@@ -11,7 +11,9 @@ use ikelab_crypto::provider::PrfTransform;
 use ikelab_crypto::sig::{self, algid, EcCurve, EcdsaEncoding, KeyKind, SigScheme, SigningKey};
 use ikelab_crypto::x509::{self, CertInfo};
 use ikelab_crypto::KeyBytes;
-use ikelab_policy::{Identity, LocalAuth, RemoteAuth, Secret, SignatureMethod, SignaturePolicy};
+use ikelab_policy::{
+    EapMethod, EapUser, Identity, LocalAuth, RemoteAuth, Secret, SignatureMethod, SignaturePolicy,
+};
 use ikelab_wire::iana::{AuthMethod, CertEncoding, HashAlgorithm, IdType};
 use ikelab_wire::payload::{AuthPayload, CertPayload, IdPayload};
 
@@ -39,7 +41,8 @@ pub(crate) fn signed_octets(
     out
 }
 
-fn psk_mac(prf: &PrfTransform, psk: &[u8], octets: &[u8]) -> KeyBytes {
+/// Also the AUTH from an EAP MSK (RFC 7296 §2.16), with the MSK as the shared secret.
+pub(crate) fn psk_mac(prf: &PrfTransform, psk: &[u8], octets: &[u8]) -> KeyBytes {
     let key = prf.compute(psk, &[KEY_PAD]);
     prf.compute(key.as_bytes(), &[octets])
 }
@@ -54,6 +57,23 @@ pub(crate) enum LocalCredential {
         key: SigningKey,
         signature: SignaturePolicy,
     },
+    /// EAP client (RFC 7296 §2.16): no AUTH until the EAP method has produced an MSK.
+    Eap {
+        /// EAP identity; the IKE identity when absent.
+        identity: Option<String>,
+        password: Secret,
+    },
+}
+
+/// The EAP methods the engine runs.
+fn eap_method(policy: &str, method: EapMethod) -> Result<(), ConfigError> {
+    match method {
+        EapMethod::Mschapv2 => Ok(()),
+        m => Err(ConfigError::policy(
+            policy,
+            format!("EAP method {m:?} is not implemented (EAP-MSCHAPv2 is)"),
+        )),
+    }
 }
 
 impl LocalCredential {
@@ -102,17 +122,28 @@ impl LocalCredential {
                     signature: signature.clone(),
                 })
             }
-            LocalAuth::Eap { .. } => Err(ConfigError::policy(
-                policy,
-                "EAP authentication is not implemented yet (issue 8)",
-            )),
+            LocalAuth::Eap {
+                eap_method: method,
+                identity,
+                password,
+            } => {
+                eap_method(policy, *method)?;
+                Ok(Self::Eap {
+                    identity: identity.clone(),
+                    password: password.clone(),
+                })
+            }
         }
+    }
+
+    pub fn is_eap(&self) -> bool {
+        matches!(self, Self::Eap { .. })
     }
 
     /// The identity to send when the policy names none.
     pub fn default_identity(&self) -> Option<Identity> {
         match self {
-            Self::Psk(_) => None,
+            Self::Psk(_) | Self::Eap { .. } => None,
             Self::Pubkey { info, .. } => {
                 Some(Identity::new(IdType::DER_ASN1_DN, info.subject_der.clone()))
             }
@@ -122,7 +153,7 @@ impl LocalCredential {
     /// CERT payloads to send (end entity first).
     pub fn cert_payloads(&self) -> Vec<CertPayload> {
         match self {
-            Self::Psk(_) => Vec::new(),
+            Self::Psk(_) | Self::Eap { .. } => Vec::new(),
             Self::Pubkey { cert, chain, .. } => core::iter::once(cert)
                 .chain(chain)
                 .map(|c| CertPayload {
@@ -187,6 +218,9 @@ impl LocalCredential {
                     (m, k) => Err(local(format!("signature method {m:?} with a {k:?} key"))),
                 }
             }
+            Self::Eap { .. } => Err(local(
+                "an EAP client has no AUTH before EAP has produced an MSK".into(),
+            )),
         }
     }
 }
@@ -241,6 +275,10 @@ pub(crate) enum RemoteCredential {
         anchors: Vec<Vec<u8>>,
         allow_legacy: bool,
     },
+    /// We are the EAP server (RFC 7296 §2.16) for these users.
+    Eap {
+        users: Vec<EapUser>,
+    },
 }
 
 impl RemoteCredential {
@@ -258,11 +296,20 @@ impl RemoteCredential {
                     .map_err(|e| ConfigError::policy(policy, e))?,
                 allow_legacy: *allow_legacy_methods,
             }),
-            RemoteAuth::Eap { .. } => Err(ConfigError::policy(
-                policy,
-                "EAP authentication is not implemented yet (issue 8)",
-            )),
+            RemoteAuth::Eap {
+                eap_method: m,
+                users,
+            } => {
+                eap_method(policy, *m)?;
+                Ok(Self::Eap {
+                    users: users.clone(),
+                })
+            }
         }
+    }
+
+    pub fn is_eap(&self) -> bool {
+        matches!(self, Self::Eap { .. })
     }
 
     /// CERTREQ data: SHA-1 hashes of the trust anchors' SubjectPublicKeyInfo (RFC 7296 §3.7).
@@ -351,6 +398,10 @@ impl RemoteCredential {
                 }
                 verify_signature(&info.public_key, auth, octets)
             }
+            // The peer must run EAP (no AUTH in its first IKE_AUTH request).
+            Self::Eap { .. } => Err(AuthFailure::WrongMethod {
+                method: auth.method.0,
+            }),
         }
     }
 }

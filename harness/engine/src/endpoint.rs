@@ -18,6 +18,8 @@ use crate::sa::{self, notifies, notify, Ctx, IkeSa, Leases, Output, PathInfo, Sa
 use crate::violation::Violation;
 use crate::{ConfigError, EndpointConfig, EngineError, SaHandle, Timestamp, Transmit};
 
+mod mobility;
+
 /// What a received datagram was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatagramKind {
@@ -47,7 +49,10 @@ pub enum DatagramKind {
 ///   [`Endpoint::delete_ike_sa`], [`Endpoint::delete_child_sa`] and [`Endpoint::send_dpd`]
 ///   start INFORMATIONAL exchanges, [`Endpoint::create_child_sa`],
 ///   [`Endpoint::rekey_child_sa`] and [`Endpoint::rekey_ike_sa`] CREATE_CHILD_SA exchanges
-///   (the engine also rekeys on its own when the policy lifetimes say so);
+///   (the engine also rekeys on its own when the policy lifetimes say so),
+///   [`Endpoint::update_local_address`] a MOBIKE move (RFC 4555), [`Endpoint::redirect_peer`]
+///   a redirect (RFC 5685; an initiator follows IP gateways by itself, FQDNs through
+///   [`Endpoint::follow_redirect`]);
 /// - **outputs**, to drain after *every* input or command, in this order:
 ///   1. [`Endpoint::poll_transmit`] until `None`: send each [`Transmit`] from `local` to
 ///      `remote`;
@@ -124,6 +129,21 @@ impl Endpoint {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> Result<SaHandle, ConfigError> {
+        let redirect = sa::RedirectState {
+            origin: Some((local, remote)),
+            ..Default::default()
+        };
+        self.connect_with(now, policy, local, remote, redirect)
+    }
+
+    fn connect_with(
+        &mut self,
+        now: Timestamp,
+        policy: Arc<IkePolicy>,
+        local: SocketAddr,
+        remote: SocketAddr,
+        redirect: sa::RedirectState,
+    ) -> Result<SaHandle, ConfigError> {
         policy
             .validate()
             .map_err(|e| ConfigError::policy(&policy.name, e))?;
@@ -139,13 +159,13 @@ impl Endpoint {
             .map_err(|e| ConfigError::policy(&policy.name, e))?;
         let Self { shared, .. } = self;
         let mut ctx = shared.ctx(now);
-        let sa =
-            IkeSa::connect(&mut ctx, handle, policy, creds, spi_i, local, remote).map_err(|e| {
-                match e {
-                    EngineError::Config(c) => c,
-                    other => ConfigError::policy("connect", other),
-                }
-            })?;
+        let sa = IkeSa::connect(
+            &mut ctx, handle, policy, creds, spi_i, local, remote, redirect,
+        )
+        .map_err(|e| match e {
+            EngineError::Config(c) => c,
+            other => ConfigError::policy("connect", other),
+        })?;
         self.register_spi(spi_i, handle);
         self.sas.insert(handle, sa);
         Ok(handle)
@@ -275,6 +295,7 @@ impl Endpoint {
         if let Some(id) = followup.initial_contact {
             self.initial_contact(now, handle, &id);
         }
+        self.after_redirect(now, handle);
         DatagramKind::Ike
     }
 
@@ -332,6 +353,15 @@ impl Endpoint {
             .violation(None, Violation::UnknownSpi { spi, response });
         if response {
             return; // §2.21.4: never answer a response.
+        }
+        // §1.5: an unprotected INFORMATIONAL (INVALID_SPI sent outside any IKE SA) is a hint,
+        // not part of an exchange: never answered.
+        let protected = matches!(
+            hp.next_payload(),
+            ikelab_wire::iana::PayloadType::SK | ikelab_wire::iana::PayloadType::SKF
+        );
+        if hp.exchange_type() == ExchangeType::INFORMATIONAL && !protected {
+            return;
         }
         let interval = self.shared.config.invalid_spi_interval;
         if self

@@ -20,6 +20,10 @@ pub enum ConfigError {
     UnknownChild { sa: u64, spi: u32 },
     #[error("policy {policy:?} has no CHILD_SA named {child:?}")]
     UnknownChildPolicy { policy: String, child: String },
+    #[error("IKE SA {0}: MOBIKE was not negotiated, or we are not its original initiator (RFC 4555 §3.5)")]
+    MobikeUnavailable(u64),
+    #[error("IKE SA {0}: the peer did not send REDIRECT_SUPPORTED (RFC 5685 §5)")]
+    RedirectUnsupported(u64),
 }
 
 impl ConfigError {

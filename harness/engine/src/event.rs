@@ -63,6 +63,24 @@ pub enum EventKind {
     /// Our IKE SA rekey was refused; the SA goes on with its current keys (a TEMPORARY_FAILURE
     /// is retried later without this event).
     IkeSaRekeyFailed { notify: NotifyType },
+    /// The IKE SA and all its CHILD_SAs now run between these addresses: a MOBIKE address
+    /// update (RFC 4555 §3.5) or, without MOBIKE, a NAT mapping change of the peer (RFC 7296
+    /// §2.23). A data plane sends this IKE SA's ESP to `remote` from now on.
+    SaAddressesUpdated {
+        local: SocketAddr,
+        remote: SocketAddr,
+        udp_encapsulation: bool,
+    },
+    /// Our MOBIKE address update was refused (e.g. UNEXPECTED_NAT_DETECTED, RFC 4555 §3.9);
+    /// the IKE SA goes on.
+    AddressUpdateFailed { notify: NotifyType },
+    /// The gateway redirected us (RFC 5685). `new_sa`: the IKE SA the engine started towards
+    /// an IP gateway; `None` for a FQDN, which the driver resolves and passes to
+    /// [`crate::Endpoint::follow_redirect`].
+    Redirected {
+        to: crate::Gateway,
+        new_sa: Option<SaHandle>,
+    },
 }
 
 /// Why an IKE SA ended.
@@ -84,6 +102,13 @@ pub enum CloseReason {
     ProtocolError(String),
     /// Too many COOKIE or INVALID_KE_PAYLOAD round trips.
     RetryLimit,
+    /// Our PPK is mandatory but the responder did not announce USE_PPK (RFC 8784 §3: the
+    /// initiator aborts before IKE_AUTH).
+    PpkNotSupported,
+    /// The gateway redirected us elsewhere (RFC 5685); see [`EventKind::Redirected`].
+    Redirected { to: crate::Gateway },
+    /// More redirects than RFC 5685 §3.3's loop limit allows within its period: not followed.
+    RedirectLoop { redirects: u32 },
 }
 
 /// The transforms an IKE SA negotiated.

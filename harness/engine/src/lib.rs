@@ -9,7 +9,8 @@
 //! - [`endpoint`]: demultiplexing by SPI, stateless replies (COOKIE, INVALID_KE_PAYLOAD,
 //!   NO_PROPOSAL_CHOSEN, INVALID_MAJOR_VERSION, INVALID_IKE_SPI), the address pool.
 //! - `sa`: one IKE SA: states named for what they wait for ([`SaState`]), the exchange layer
-//!   (Message IDs, retransmission, cached responses), IKE_SA_INIT, IKE_AUTH, INFORMATIONAL.
+//!   (Message IDs, retransmission, cached responses), IKE_SA_INIT, IKE_AUTH, INFORMATIONAL,
+//!   MOBIKE address updates (RFC 4555) and redirects (RFC 5685).
 //! - `negotiate`: proposal selection and traffic selector narrowing.
 //! - `authn`: AUTH payloads (PSK, RSA/ECDSA signatures, RFC 7427) and certificate checks.
 //! - [`violation`]: what a peer can do wrong, with RFC section and Notify.
@@ -17,6 +18,7 @@
 
 mod authn;
 mod digest;
+mod eap;
 pub mod endpoint;
 mod error;
 mod event;
@@ -42,7 +44,9 @@ pub use event::{
     ChildSaInfo, ChildTransforms, CloseReason, Direction, EspKeys, Event, EventKind, IkeKeyLog,
     IkeSaInfo, IkeTransforms, MessageTrace, NatDetected,
 };
-pub use sa::{FragmentLimits, SaState};
+pub use sa::{
+    AddressUpdate, FragmentLimits, Gateway, SaState, MAX_REDIRECTS, REDIRECT_LOOP_DETECT_PERIOD,
+};
 pub use time::Timestamp;
 pub use violation::{AuthFailure, Violation};
 

@@ -26,6 +26,16 @@ pub enum AuthFailure {
     BadSignature { reason: String },
     /// We could not produce our own AUTH (our key or method is unusable).
     LocalFailure { reason: String },
+    /// A post-quantum preshared key could not be used and there is no acceptable fallback
+    /// (RFC 8784 §3: mandatory PPK, or an unknown PPK_ID without NO_PPK_AUTH).
+    PpkNotUsed { reason: String },
+    /// EAP (RFC 7296 §2.16) failed: the peer's credentials were refused, the server did not
+    /// prove it knows them (MS-CHAPv2 authenticator response), or the AUTH from the MSK did
+    /// not verify.
+    EapFailed { reason: String },
+    /// An EAP message that does not parse (e.g. an MS-CHAPv2 Failure Request whose length
+    /// leaves no room for its message, the CVE-2025-62291 shape).
+    EapMalformed { reason: String },
 }
 
 /// A requirement the peer broke.
@@ -134,6 +144,20 @@ pub enum Violation {
     /// Unprotected payloads before the SKF payload of a fragment other than the first (RFC
     /// 7383 §2.5.3: they belong in fragment 1 only): dropped.
     UnprotectedPayloadInLaterFragment { number: u16 },
+    /// A MOBIKE notify although MOBIKE was not negotiated (RFC 4555 §3.2): ignored.
+    MobikeNotNegotiated { notify: NotifyType },
+    /// UPDATE_SA_ADDRESSES from the original responder: only the initiator moves an IKE SA
+    /// (RFC 4555 §3.5); answered, addresses kept.
+    UpdateFromResponder,
+    /// The COOKIE2 of an address update response does not echo ours (RFC 4555 §3.5).
+    Cookie2Mismatch,
+    /// NO_NATS_ALLOWED named other addresses than the packet came with (RFC 4555 §3.9).
+    UnexpectedNat,
+    /// A REDIRECT although we did not send REDIRECT_SUPPORTED (RFC 5685 §3): ignored.
+    UnsolicitedRedirect,
+    /// The nonce data of an IKE_SA_INIT REDIRECT is not our Ni (RFC 5685 §3.2): a forgery,
+    /// ignored.
+    RedirectNonceMismatch,
 }
 
 impl Violation {
@@ -176,6 +200,11 @@ impl Violation {
                 "RFC 7383 §5"
             }
             Self::UnprotectedPayloadInLaterFragment { .. } => "RFC 7383 §2.5.3",
+            Self::MobikeNotNegotiated { .. } => "RFC 4555 §3.2",
+            Self::UpdateFromResponder | Self::Cookie2Mismatch => "RFC 4555 §3.5",
+            Self::UnexpectedNat => "RFC 4555 §3.9",
+            Self::UnsolicitedRedirect => "RFC 5685 §3",
+            Self::RedirectNonceMismatch => "RFC 5685 §3.2",
         }
     }
 
@@ -201,6 +230,7 @@ impl Violation {
                 response: false, ..
             } => NotifyType::INVALID_IKE_SPI,
             Self::InvalidCookie => NotifyType::COOKIE,
+            Self::UnexpectedNat => NotifyType::UNEXPECTED_NAT_DETECTED,
             Self::UnknownSpi { response: true, .. }
             | Self::InvalidProposalChoice { .. }
             | Self::ResponseKeMismatch
@@ -221,7 +251,12 @@ impl Violation {
             | Self::FragmentTotalDecreased { .. }
             | Self::TooManyFragments { .. }
             | Self::ReassembledMessageTooLarge { .. }
-            | Self::UnprotectedPayloadInLaterFragment { .. } => return None,
+            | Self::UnprotectedPayloadInLaterFragment { .. }
+            | Self::MobikeNotNegotiated { .. }
+            | Self::UpdateFromResponder
+            | Self::Cookie2Mismatch
+            | Self::UnsolicitedRedirect
+            | Self::RedirectNonceMismatch => return None,
         })
     }
 }

@@ -184,6 +184,26 @@ impl DataPlane {
         }
     }
 
+    /// The IKE SA moved (MOBIKE, RFC 4555 §3.5, or a NAT rebinding, RFC 7296 §2.23): its
+    /// CHILD_SAs send between the new addresses from now on.
+    pub(crate) fn retarget(
+        &mut self,
+        ike_sa: SaHandle,
+        local: SocketAddr,
+        remote: SocketAddr,
+        udp_encapsulation: bool,
+    ) {
+        for o in self
+            .outbound
+            .iter_mut()
+            .filter(|o| o.ike_sa == Some(ike_sa))
+        {
+            o.local = local;
+            o.remote = remote;
+            o.udp_encapsulation = udp_encapsulation;
+        }
+    }
+
     /// Removes every CHILD_SA of an IKE SA.
     pub(crate) fn remove_ike_sa(&mut self, ike_sa: SaHandle) {
         let gone: Vec<u32> = self

@@ -180,6 +180,16 @@ impl Node {
                 EventKind::ChildSaDeleted {
                     spi_in, spi_out, ..
                 } => self.dataplane.remove(*spi_in, *spi_out),
+                EventKind::SaAddressesUpdated {
+                    local,
+                    remote,
+                    udp_encapsulation,
+                } => {
+                    if let Some(sa) = e.sa {
+                        self.dataplane
+                            .retarget(sa, *local, *remote, *udp_encapsulation);
+                    }
+                }
                 EventKind::Closed { .. } => {
                     if let Some(sa) = e.sa {
                         self.dataplane.remove_ike_sa(sa);

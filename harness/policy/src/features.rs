@@ -34,6 +34,31 @@ pub struct Features {
     pub non_first_fragments_also: bool,
     /// Send EAP_ONLY_AUTHENTICATION (RFC 5998) when authenticating with EAP.
     pub eap_only: bool,
+    /// Responder: send initiators that announce REDIRECT_SUPPORTED to another gateway (RFC
+    /// 5685). Unset: never redirect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_to: Option<RedirectTo>,
+}
+
+/// Where and when a responder redirects (RFC 5685 §3, §6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectTo {
+    /// The new gateway: an IPv4 or IPv6 address, or a FQDN.
+    pub gateway: String,
+    /// In which exchange: `ike_sa_init` (before any state, §3) or `ike_auth` (after
+    /// authenticating the initiator, §6).
+    #[serde(default)]
+    pub during: RedirectPhase,
+}
+
+/// The exchange a responder redirects in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectPhase {
+    #[default]
+    IkeSaInit,
+    IkeAuth,
 }
 
 impl Default for Features {
@@ -53,6 +78,7 @@ impl Default for Features {
             esp_tfc_padding_not_supported: false,
             non_first_fragments_also: false,
             eap_only: false,
+            redirect_to: None,
         }
     }
 }
@@ -61,7 +87,8 @@ impl Default for Features {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ppk {
-    /// PPK_ID (sent as an opaque PPK_ID, type 1).
+    /// PPK_ID, sent as PPK_ID_FIXED (type 2: a fixed PPK_ID → PPK mapping, the only type
+    /// strongSwan and libreswan accept); a responder also accepts it as PPK_ID_OPAQUE (type 1).
     pub id: String,
     pub secret: Secret,
     /// Fail rather than fall back to an SA without the PPK.

@@ -32,6 +32,7 @@ pub mod features;
 pub mod identity;
 pub mod net;
 pub mod pem;
+pub mod preset;
 pub mod proposal;
 pub mod registry;
 mod secret;
@@ -48,9 +49,10 @@ pub use auth::{
     SignaturePolicy,
 };
 pub use duration::{Duration, DurationError};
-pub use features::{Features, Ppk};
+pub use features::{Features, Ppk, RedirectPhase, RedirectTo};
 pub use identity::{Identity, IdentityError, IdentityMatch};
 pub use net::{AddressPool, IpNet, NetError, TsAddresses, TsSpec};
+pub use preset::{IosProposals, Preset};
 pub use proposal::{ChildProposal, Encryption, IkeProposal};
 pub use secret::{Secret, SecretError, REDACTED};
 pub use strongswan::{ProposalError, ProposalErrorKind};
@@ -245,12 +247,10 @@ impl IkePolicy {
     }
 
     /// Parses and validates a TOML policy. Syntax and type errors carry toml's line, column
-    /// and source excerpt; `origin` (a file name) prefixes them.
+    /// and source excerpt; `origin` (a file name) prefixes them. `preset = "ios"` starts from
+    /// a client preset ([`preset`]).
     pub fn from_toml(origin: &str, text: &str) -> Result<Self, PolicyError> {
-        let policy: Self = toml::from_str(text).map_err(|e| PolicyError::Toml {
-            origin: origin.to_owned(),
-            message: e.to_string(),
-        })?;
+        let policy = preset::parse(origin, text)?;
         policy.validate()?;
         Ok(policy)
     }
@@ -304,6 +304,14 @@ impl IkePolicy {
         match &self.local.auth {
             LocalAuth::Psk { secret } if secret.is_empty() => bad("local.auth.secret", "empty PSK"),
             _ => {}
+        }
+        if let Some(ppk) = &self.features.ppk {
+            if ppk.id.is_empty() {
+                bad("features.ppk.id", "empty PPK_ID");
+            }
+            if ppk.secret.is_empty() {
+                bad("features.ppk.secret", "empty PPK");
+            }
         }
         if let RemoteAuth::Psk { secret } = &self.remote.auth {
             if secret.is_empty() {

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::Duration;
 
 /// When an SA is rekeyed: after `rekey_after` minus a random part of `jitter` (so both peers
-/// do not rekey at once, RFC 7296 §2.8.1), and when it is dropped if rekeying fails.
+/// do not rekey at once, RFC 7296 §2.8.1), and when it is dropped if rekeying fails. The
+/// engine takes off at most a tenth of `rekey_after`, whatever `jitter` says, so a short
+/// lifetime with the default jitter still rekeys near `rekey_after`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lifetime {

@@ -8,9 +8,10 @@ use ikelab_wire::iana::{NotifyType, PayloadType};
 use ikelab_wire::payload::AddressRange;
 
 use crate::format::{ExpectSpec, MessageExpect, MessageKind, NotifyExpect};
-use crate::load::{exchange, notify, payload_token, PayloadToken, Scenario};
+use crate::load::{duration, exchange, notify, payload_token, PayloadToken, Scenario};
 use crate::outcome::{Failure, Role};
 use crate::run::{close_label, count, event_label, variant_name, Cast};
+use ikelab_policy::Duration;
 
 pub(crate) fn check(scenario: &Scenario, role: Role, world: &World, cast: &Cast) -> Vec<Failure> {
     let spec = &scenario.spec;
@@ -294,6 +295,7 @@ fn check_one(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut 
         }
     }
     check_more(label, e, world, cast, out);
+    check_wire(label, e, world, cast, out);
     check_link(label, e, world, out);
     check_backoff(label, e, world, cast, out);
     if let Some(want) = e.sut_esp_sas {
@@ -460,6 +462,50 @@ fn check_more(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut
     }
 }
 
+fn check_wire(label: &str, e: &ExpectSpec, world: &World, cast: &Cast, out: &mut Vec<Failure>) {
+    if e.sut_wire_checks.is_empty() {
+        return;
+    }
+    let mine = crate::wire::sent_by(world, cast.sut);
+    let theirs = crate::wire::sent_by(world, cast.peer);
+    // A message the harness could not read completely would let a breach slip through.
+    let unread: Vec<String> = mine
+        .iter()
+        .filter_map(|m| {
+            m.problem
+                .as_ref()
+                .map(|p| format!("#{}: {p}", m.message_id))
+        })
+        .collect();
+    for name in &e.sut_wire_checks {
+        let at = format!("{label}.sut_wire_checks.{name}");
+        let v = crate::wire::check(name, &mine, &theirs);
+        let rule = crate::wire::rule(name);
+        if v.examined == 0 {
+            fail(
+                out,
+                at.clone(),
+                format!("{} sends something to check: {rule}", world.name(cast.sut)),
+                format!("nothing applicable in {} messages", mine.len()),
+            );
+        }
+        if !v.problems.is_empty() || !unread.is_empty() {
+            let shown: Vec<&String> = v.problems.iter().chain(&unread).take(3).collect();
+            fail(
+                out,
+                at,
+                rule.to_string(),
+                format!(
+                    "{} breaches of {} checked: {}",
+                    v.problems.len() + unread.len(),
+                    v.examined,
+                    list_or_none(&shown)
+                ),
+            );
+        }
+    }
+}
+
 fn check_link(label: &str, e: &ExpectSpec, world: &World, out: &mut Vec<Failure>) {
     let lost = world
         .wire()
@@ -488,7 +534,7 @@ fn check_link(label: &str, e: &ExpectSpec, world: &World, out: &mut Vec<Failure>
 
 /// A record the world added for a copy the network made (duplicate, replay), not a datagram
 /// the node sent.
-fn is_copy(r: &ikelab_sim::WireRecord) -> bool {
+pub(crate) fn is_copy(r: &ikelab_sim::WireRecord) -> bool {
     r.fault.as_deref().is_some_and(|f| {
         f == "link duplicate" || f == "duplicate (copy)" || f.starts_with("replay (")
     })
@@ -594,14 +640,15 @@ fn check_message(at: &str, m: &MessageExpect, world: &World, cast: &Cast, out: &
     let node = cast.node(m.from);
     let who = world.name(node);
     let x = m.exchange.as_deref().and_then(|x| exchange(x).ok());
-    let matching: Vec<ikelab_sim::IkeSummary> = sut_ike(world, node)
-        .into_iter()
-        .filter(|s| {
-            x.is_none_or(|x| s.exchange == x)
-                && m.message
-                    .is_none_or(|k| s.response == (k == MessageKind::Response))
-        })
-        .collect();
+    let (records, matching): (Vec<&ikelab_sim::WireRecord>, Vec<ikelab_sim::IkeSummary>) =
+        sut_records(world, node)
+            .into_iter()
+            .filter(|(_, s)| {
+                x.is_none_or(|x| s.exchange == x)
+                    && m.message
+                        .is_none_or(|k| s.response == (k == MessageKind::Response))
+            })
+            .unzip();
     let what = format!(
         "{who}'s {}{}",
         m.exchange.as_deref().unwrap_or("IKE"),
@@ -657,6 +704,7 @@ fn check_message(at: &str, m: &MessageExpect, world: &World, cast: &Cast, out: &
             );
             continue;
         }
+        check_raw(&label, m, world, records[i], out);
         let got = tokens(s);
         let shown = token_list(&got);
         if let Some(want) = &m.payloads {
@@ -800,6 +848,127 @@ fn range_string(r: &AddressRange) -> String {
         end_port: r.end_port,
     }
     .to_string()
+}
+
+/// `sent_after`/`sent_before`, `ke_group`, `sa_groups` on one message.
+fn check_raw(
+    label: &str,
+    m: &MessageExpect,
+    world: &World,
+    rec: &ikelab_sim::WireRecord,
+    out: &mut Vec<Failure>,
+) {
+    let since_start = Duration::from_micros(
+        rec.time
+            .as_micros()
+            .saturating_sub(ikelab_sim::START.as_micros()),
+    );
+    let bound = |d: &Option<String>| d.as_deref().and_then(|d| duration(d).ok());
+    let shown = |d: Duration| format!("{:.3}s", d.as_micros() as f64 / 1e6);
+    if let Some(after) = bound(&m.sent_after).filter(|a| since_start < *a) {
+        fail(
+            out,
+            format!("{label}.sent_after"),
+            format!("sent after {}", shown(after)),
+            format!("sent at {}", shown(since_start)),
+        );
+    }
+    if let Some(before) = bound(&m.sent_before).filter(|b| since_start > *b) {
+        fail(
+            out,
+            format!("{label}.sent_before"),
+            format!("sent before {}", shown(before)),
+            format!("sent at {}", shown(since_start)),
+        );
+    }
+    let header = rec.summary();
+    if let (Some(want), Some(h)) = (m.encrypted, &header) {
+        if h.encrypted != want {
+            fail(
+                out,
+                format!("{label}.encrypted"),
+                format!("protected: {want}"),
+                h.encrypted.to_string(),
+            );
+        }
+    }
+    if let Some(want) = &m.spis {
+        let got = header.as_ref().map_or("no IKE header".into(), |h| {
+            format!("{:016x}/{:016x}", h.spi_i, h.spi_r)
+        });
+        if !got.eq_ignore_ascii_case(want) {
+            fail(out, format!("{label}.spis"), want.clone(), got);
+        }
+    }
+    if let Some(want) = m.message_id {
+        let got = header.as_ref().map(|h| h.message_id);
+        if got != Some(want) {
+            fail(
+                out,
+                format!("{label}.message_id"),
+                format!("Message ID {want}"),
+                format!("{got:?}"),
+            );
+        }
+    }
+    if let Some(want) = m.dst_port.filter(|p| *p != rec.dst.port()) {
+        fail(
+            out,
+            format!("{label}.dst_port"),
+            format!("sent to port {want}"),
+            format!("sent to {}", rec.dst),
+        );
+    }
+    if m.ke_group.is_none() && m.sa_groups.is_none() && m.id_type.is_none() {
+        return;
+    }
+    let raw = crate::wire::decode(world, rec);
+    if let Some(want) = m.id_type {
+        let got = raw.as_ref().and_then(crate::wire::id_type);
+        if got != Some(want) {
+            fail(
+                out,
+                format!("{label}.id_type"),
+                format!("ID Type {want}"),
+                got.map_or("no IDi/IDr payload".into(), |t| format!("ID Type {t}")),
+            );
+        }
+    }
+    if let Some(want) = m.ke_group {
+        let got = raw.as_ref().and_then(crate::wire::ke_group);
+        if got != Some(want) {
+            fail(
+                out,
+                format!("{label}.ke_group"),
+                format!("KE of group {want}"),
+                got.map_or("no KE payload".into(), |g| format!("group {g}")),
+            );
+        }
+    }
+    if let Some(want) = &m.sa_groups {
+        let got = raw.as_ref().map(crate::wire::sa_groups).unwrap_or_default();
+        if &got != want {
+            fail(
+                out,
+                format!("{label}.sa_groups"),
+                format!("D-H transforms {want:?}"),
+                format!("{got:?}"),
+            );
+        }
+    }
+}
+
+/// Like [`sut_ike`], with the wire records.
+fn sut_records(
+    world: &World,
+    node: NodeId,
+) -> Vec<(&ikelab_sim::WireRecord, ikelab_sim::IkeSummary)> {
+    world
+        .wire()
+        .iter()
+        .filter(|r| r.from == node && r.kind == WireKind::Ike && !is_copy(r))
+        .filter_map(|r| world.describe(r).map(|s| (r, s)))
+        .collect()
 }
 
 /// The IKE messages a node sent (retransmissions included), not copies the network made.

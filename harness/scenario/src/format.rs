@@ -137,6 +137,18 @@ pub struct PeerSpec {
     /// Send INITIAL_CONTACT.
     #[serde(default)]
     pub initial_contact: Option<bool>,
+    /// Announce MOBIKE (RFC 4555).
+    #[serde(default)]
+    pub mobike: Option<bool>,
+    /// Initiator: send REDIRECT_SUPPORTED and follow redirects (RFC 5685).
+    #[serde(default)]
+    pub redirect: Option<bool>,
+    /// Responder: redirect initiators to this gateway (an address or FQDN, RFC 5685).
+    #[serde(default)]
+    pub redirect_to: Option<String>,
+    /// Responder: when to redirect, `ike_sa_init` (default) or `ike_auth`.
+    #[serde(default)]
+    pub redirect_during: Option<String>,
 }
 
 /// The simulated network between the peers.
@@ -297,7 +309,8 @@ pub struct MutationSpec {
 }
 
 /// One step. `action` is one of `connect`, `run`, `ping`, `rekey_child`, `rekey_ike`,
-/// `create_child`, `delete_child`, `delete_ike`, `dpd`, `rebind_nat`.
+/// `create_child`, `delete_child`, `delete_ike`, `dpd`, `rebind_nat`, `move_address` (the
+/// initiator moves to its second address with MOBIKE).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
@@ -327,6 +340,14 @@ pub struct StepSpec {
     /// `create_child`: the CHILD_SA policy name.
     #[serde(default)]
     pub child: Option<String>,
+    /// `inject`: a hand-made IKE message in hex (whitespace ignored) that `by` (default the
+    /// peer) sends from its port 500 to the other node's port 500. `{spi_i}` and `{spi_r}`
+    /// stand for the SPIs of the last IKE SA the SUT used.
+    #[serde(default)]
+    pub datagram: Option<String>,
+    /// `inject`: the UDP source port (default 500).
+    #[serde(default)]
+    pub src_port: Option<u16>,
 }
 
 /// What must hold at the end. Lists of names are matched exactly (payload, notify and
@@ -441,6 +462,11 @@ pub struct ExpectSpec {
     /// §2.4: exponential back-off); needs at least two retransmissions of one request.
     #[serde(default)]
     pub sut_backoff_increases: bool,
+    /// Sender rules checked on the octets of every IKE message the SUT sent, encrypted ones
+    /// opened (`minor_version_zero`, `reserved_zero`, `nonce_size`, ...; the list is in
+    /// `scenarios/README.md`). Each check fails when the SUT sent nothing it applies to.
+    #[serde(default)]
+    pub sut_wire_checks: Vec<String>,
 }
 
 /// A Notify that must (or must not) be on the wire: sent by `from`, of type `notify`,
@@ -499,6 +525,33 @@ pub struct MessageExpect {
     /// `["CP", "SA"]`, `["N(COOKIE)", "SA"]`.
     #[serde(default)]
     pub order: Vec<String>,
+    /// The message went out at least / at most this long after the run started (`18s`).
+    #[serde(default)]
+    pub sent_after: Option<String>,
+    #[serde(default)]
+    pub sent_before: Option<String>,
+    /// The KE payload's D-H group number (e.g. 19 for ecp256).
+    #[serde(default)]
+    pub ke_group: Option<u16>,
+    /// The D-H transform IDs in the SA payload, in order of first appearance over all
+    /// proposals (e.g. `[19, 31]`).
+    #[serde(default)]
+    pub sa_groups: Option<Vec<u16>>,
+    /// Whether the message is protected (ends with SK/SKF).
+    #[serde(default)]
+    pub encrypted: Option<bool>,
+    /// The header's IKE SPIs as `SPIi/SPIr` in hex (`1111111111111111/2222222222222222`)
+    /// and its Message ID.
+    #[serde(default)]
+    pub spis: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<u32>,
+    /// The UDP destination port of the datagram.
+    #[serde(default)]
+    pub dst_port: Option<u16>,
+    /// The ID Type of its IDi or IDr payload (2 ID_FQDN, 3 ID_RFC822_ADDR, 11 ID_KEY_ID...).
+    #[serde(default)]
+    pub id_type: Option<u8>,
 }
 
 fn yes() -> bool {

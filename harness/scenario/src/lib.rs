@@ -21,6 +21,7 @@ mod load;
 pub mod outcome;
 mod run;
 mod suite;
+mod wire;
 
 pub use coverage::{coverage, load_catalogue, Catalogue, CatalogueError, Requirement};
 pub use load::{load_file, load_paths, load_str, scenario_files, LoadError, LoadedFault, Scenario};

@@ -218,9 +218,23 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
                 ));
             }
         }
+        for c in &e.sut_wire_checks {
+            if !crate::wire::CHECKS.contains(&c.as_str()) {
+                return Err(invalid(
+                    c,
+                    format!(
+                        "unknown wire check {c:?} ({})",
+                        crate::wire::CHECKS.join(", ")
+                    ),
+                ));
+            }
+        }
         for m in &e.messages {
             if let Some(x) = &m.exchange {
                 exchange(x).map_err(|msg| invalid(x, msg))?;
+            }
+            for d in [&m.sent_after, &m.sent_before].into_iter().flatten() {
+                duration(d).map_err(|(_, msg)| invalid(d, msg))?;
             }
             if m.nth == Some(0) {
                 return Err(invalid("nth", "messages: `nth` counts from 1".into()));
@@ -436,6 +450,28 @@ fn build_policy(p: &PeerSpec, initiator: bool, base: &Path) -> Result<IkePolicy,
     if let Some(f) = p.initial_contact {
         policy.features.initial_contact = f;
     }
+    if let Some(f) = p.mobike {
+        policy.features.mobike = f;
+    }
+    if let Some(f) = p.redirect {
+        policy.features.redirect = f;
+    }
+    if let Some(gateway) = &p.redirect_to {
+        let during = match p.redirect_during.as_deref() {
+            None | Some("ike_sa_init") => ikelab_policy::RedirectPhase::IkeSaInit,
+            Some("ike_auth") => ikelab_policy::RedirectPhase::IkeAuth,
+            Some(other) => {
+                return Err((
+                    other.to_owned(),
+                    "redirect_during: expected ike_sa_init or ike_auth".into(),
+                ))
+            }
+        };
+        policy.features.redirect_to = Some(ikelab_policy::RedirectTo {
+            gateway: gateway.clone(),
+            during,
+        });
+    }
     policy.validate().map_err(|e| {
         let first = p
             .ike
@@ -644,6 +680,8 @@ pub(crate) const EVENTS: &[&str] = &[
     "retransmitted",
     "ike_rekey_failed",
     "config_assigned",
+    "addresses_updated",
+    "redirected",
 ];
 
 const ACTIONS: &[&str] = &[
@@ -657,7 +695,20 @@ const ACTIONS: &[&str] = &[
     "delete_ike",
     "dpd",
     "rebind_nat",
+    "move_address",
+    "inject",
 ];
+
+/// An `inject` datagram's octets, `{spi_i}`/`{spi_r}` filled in.
+pub(crate) fn inject_bytes(hex: &str, spi_i: u64, spi_r: u64) -> Option<Vec<u8>> {
+    let text: String = hex
+        .replace("{spi_i}", &format!("{spi_i:016x}"))
+        .replace("{spi_r}", &format!("{spi_r:016x}"))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    decode_hex(&text)
+}
 
 fn check_step(s: &StepSpec) -> Result<(), Problem> {
     if !ACTIONS.contains(&s.action.as_str()) {
@@ -676,6 +727,17 @@ fn check_step(s: &StepSpec) -> Result<(), Problem> {
     }
     for d in [&s.duration, &s.within].into_iter().flatten() {
         duration(d)?;
+    }
+    if s.action == "inject" {
+        let hex = s.datagram.as_deref().ok_or_else(|| {
+            (
+                s.action.clone(),
+                "inject needs `datagram` (an IKE message in hex)".into(),
+            )
+        })?;
+        if inject_bytes(hex, 0, 0).is_none() {
+            return Err((hex.to_string(), "datagram: not hex".into()));
+        }
     }
     if s.action == "create_child" && s.child.is_none() {
         return Err((

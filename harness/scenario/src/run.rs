@@ -22,6 +22,10 @@ use crate::outcome::{
 
 const INITIATOR_IP: &str = "192.0.2.1";
 const RESPONDER_IP: &str = "198.51.100.1";
+/// Second addresses: where `move_address` moves the initiator (MOBIKE), and a gateway a
+/// responder may redirect to (it does not redirect requests sent there).
+const INITIATOR_IP2: &str = "192.0.2.2";
+const RESPONDER_IP2: &str = "198.51.100.2";
 const NAT_IP: &str = "203.0.113.7";
 /// Livelock guard: far above what any scenario needs (a handshake is ~20 steps).
 pub const MAX_STEPS: u64 = 200_000;
@@ -138,10 +142,18 @@ fn simulate(scenario: &Scenario, role: Role, max_steps: u64) -> SimResult {
     .map_err(|e| err(format!("responder: {e}")))?;
     let ip = |s: &str| s.parse::<IpAddr>().map_err(|e| err(e.to_string()));
     let initiator = world
-        .add_node("initiator", vec![ip(INITIATOR_IP)?], init_node)
+        .add_node(
+            "initiator",
+            vec![ip(INITIATOR_IP)?, ip(INITIATOR_IP2)?],
+            init_node,
+        )
         .map_err(|e| err(e.to_string()))?;
     let responder = world
-        .add_node("responder", vec![ip(RESPONDER_IP)?], resp_node)
+        .add_node(
+            "responder",
+            vec![ip(RESPONDER_IP)?, ip(RESPONDER_IP2)?],
+            resp_node,
+        )
         .map_err(|e| err(e.to_string()))?;
     let (sut, peer) = match role {
         Role::Initiator => (initiator, responder),
@@ -201,6 +213,8 @@ fn simulate(scenario: &Scenario, role: Role, max_steps: u64) -> SimResult {
         count: None,
         size: None,
         child: None,
+        datagram: None,
+        src_port: None,
     }];
     let steps = if spec.steps.is_empty() {
         &default_steps[..]
@@ -380,6 +394,40 @@ fn run_step(
                 .map_err(|e| e.to_string())?;
         }
         "rebind_nat" => world.rebind_nat(cast.initiator).map_err(sim)?,
+        "move_address" => {
+            let by = cast.initiator;
+            let sa = need_sa(world, by)?;
+            let to = INITIATOR_IP2.parse().map_err(|e| format!("{e}"))?;
+            world
+                .node_mut(by)
+                .endpoint_mut()
+                .update_local_address(now, sa, to)
+                .map_err(|e| e.to_string())?;
+            default_until = Some(("addresses_updated", by));
+        }
+        "inject" => {
+            let from = cast.node(step.by.unwrap_or(Part::Peer));
+            let to = if from == cast.initiator {
+                cast.responder
+            } else {
+                cast.initiator
+            };
+            // The SPIs of the SUT's last IKE SA with a responder SPI, for `{spi_i}`/`{spi_r}`.
+            let (spi_i, spi_r) = world
+                .wire()
+                .iter()
+                .rev()
+                .filter(|r| r.from == cast.sut)
+                .filter_map(|r| r.summary())
+                .find(|s| s.spi_r != 0)
+                .map_or((0, 0), |s| (s.spi_i, s.spi_r));
+            let bytes =
+                crate::load::inject_bytes(step.datagram.as_deref().unwrap_or(""), spi_i, spi_r)
+                    .ok_or("inject: datagram is not hex")?;
+            let src = SocketAddr::new(world.addrs(from)[0], step.src_port.unwrap_or(500));
+            let dst = SocketAddr::new(world.addrs(to)[0], 500);
+            world.inject_udp(from, src, dst, bytes);
+        }
         other => return Err(format!("unknown action {other:?}")),
     }
     let within = match &step.within {
@@ -455,6 +503,8 @@ pub(crate) fn event_is(kind: &EventKind, name: &str) -> bool {
             | ("retransmitted", EventKind::Retransmitted { .. })
             | ("ike_rekey_failed", EventKind::IkeSaRekeyFailed { .. })
             | ("config_assigned", EventKind::ConfigAssigned { .. })
+            | ("addresses_updated", EventKind::SaAddressesUpdated { .. })
+            | ("redirected", EventKind::Redirected { .. })
     )
 }
 

@@ -24,6 +24,21 @@ pub enum SkFailure {
     NotEncrypted,
 }
 
+/// An opened SK payload: the inner payload chain as sent and how it was padded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkPlain {
+    /// Next Payload of the SK payload header: the type of the first inner payload.
+    pub first_payload: u8,
+    /// The inner payloads, padding and Pad Length removed.
+    pub inner: Vec<u8>,
+    /// The Pad Length octet's value.
+    pub pad_len: usize,
+    /// Inner payloads + padding + Pad Length (the encrypted part).
+    pub ciphertext_len: usize,
+    /// The cipher's block size (1 for AEADs).
+    pub block_len: usize,
+}
+
 /// IKE SA keys by (SPIi, SPIr), in the order learned (so key tables are deterministic).
 #[derive(Default)]
 pub struct KeyStore {
@@ -88,6 +103,32 @@ impl KeyStore {
         Payload::parse_chain(sk.first_payload, &plain, 0)
             .map(|(p, _)| p)
             .map_err(|e| SkFailure::Open(e.to_string()))
+    }
+
+    /// The decrypted SK plaintext of a message, with its padding layout, for checks on the
+    /// raw inner payloads (reserved bits, padding) that parsing would hide.
+    pub fn open_plain(&self, raw: &[u8], msg: &Message) -> Result<SkPlain, SkFailure> {
+        let (Some(off), Some(PayloadBody::Sk(sk))) = (
+            msg.encrypted_body_offset(),
+            msg.encrypted().map(|p| &p.body),
+        ) else {
+            return Err(SkFailure::NotEncrypted);
+        };
+        let h = &msg.header;
+        let ctx = self.context(h.initiator_spi, h.responder_spi, h.flags.initiator())?;
+        let end = msg.buffer_len().min(raw.len());
+        let inner = ctx
+            .open(&raw[..end], off)
+            .map_err(|e| SkFailure::Open(e.to_string()))?;
+        // Everything between IV and ICV is ciphertext: inner payloads, padding, Pad Length.
+        let ciphertext_len = (end - off).saturating_sub(ctx.iv_len() + ctx.icv_len());
+        Ok(SkPlain {
+            first_payload: sk.first_payload.0,
+            pad_len: ciphertext_len.saturating_sub(inner.len() + 1),
+            ciphertext_len,
+            block_len: ctx.block_len(),
+            inner,
+        })
     }
 
     /// Encrypts `inner` into the SK payload that ends `msg` (whose other payloads and header

@@ -54,7 +54,7 @@ use ikelab_policy::IkePolicy;
 
 pub use error::SimError;
 pub use fault::{Fault, FaultAction, Mutation, PacketClass, Selector};
-pub use keys::SkFailure;
+pub use keys::{SkFailure, SkPlain};
 pub use link::LinkModel;
 pub use mutate::MutateError;
 pub use record::{DropReason, IkeSummary, Transport, WireKind, WireRecord};

@@ -322,6 +322,18 @@ impl World {
         summarise(rec, Some(&self.keys))
     }
 
+    /// The opened SK payload of an IKE record: `None` for unencrypted (or fragmented)
+    /// messages, an error when the world lacks the keys or the payload does not open.
+    pub fn open_sk(
+        &self,
+        rec: &WireRecord,
+    ) -> Option<Result<crate::keys::SkPlain, crate::SkFailure>> {
+        let raw = rec.ike_bytes()?;
+        let msg = ikelab_wire::Message::parse(raw).ok()?.message;
+        msg.encrypted()?;
+        Some(self.keys.open_plain(raw, &msg))
+    }
+
     /// IKE SA keys learned from key-log events (secret).
     pub fn ike_keys(&self) -> impl Iterator<Item = &IkeKeyLog> {
         self.keys.ike_keys()
@@ -386,7 +398,10 @@ impl World {
 
     /// Puts a hand-made UDP datagram on the wire as if `from` had sent it from `src`
     /// (through its NAT, the faults and the link, and recorded like any other).
+    /// The record is marked `injected` (its `fault` note), so expectations can tell what
+    /// the receiver did after it.
     pub fn inject_udp(&mut self, from: NodeId, src: SocketAddr, dst: SocketAddr, bytes: Vec<u8>) {
+        let at = self.wire.len();
         self.transmit(
             from,
             Output::Udp(ikelab_engine::Transmit {
@@ -395,6 +410,9 @@ impl World {
                 payload: bytes,
             }),
         );
+        if let Some(rec) = self.wire.get_mut(at) {
+            rec.fault.get_or_insert_with(|| "injected".into());
+        }
     }
 
     // ---- time --------------------------------------------------------------------------

@@ -30,6 +30,9 @@ use ikelab_policy::IkePolicy;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
+/// How long the old NAT-T socket keeps receiving after a MOBIKE move.
+pub const OLD_ADDRESS_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Local ports: IKE and NAT-T, and the peer's NAT-T port an initiator moves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ports {
@@ -63,6 +66,9 @@ pub struct UdpEndpoint {
     nat_t_local: SocketAddr,
     epoch: Instant,
     happenings: VecDeque<Happening>,
+    /// After a MOBIKE move: the old NAT-T socket, still receiving until the deadline, so
+    /// ESP and IKE the peer sent before it processed our update are not lost.
+    old_nat_t: Option<(UdpSocket, SocketAddr, Instant)>,
     /// Raw ESP packets (IP protocol 50) the node wanted sent: this driver has UDP sockets
     /// only, so CHILD_SAs carry traffic here only when UDP-encapsulated (a NAT, or a peer
     /// such as strongSwan with kernel-libipsec that forces encapsulation).
@@ -93,6 +99,7 @@ impl UdpEndpoint {
             nat_t_local,
             epoch: Instant::now(),
             happenings: VecDeque::new(),
+            old_nat_t: None,
             raw_esp_unsent: 0,
         })
     }
@@ -149,6 +156,42 @@ impl UdpEndpoint {
         self.node.endpoint_mut().connect(now, policy, local, remote)
     }
 
+    /// MOBIKE (RFC 4555 §3.5): rebinds both sockets to `ip` (same ports) and has the engine
+    /// move IKE SA `sa` there with UPDATE_SA_ADDRESSES. The outcome is an
+    /// [`ikelab_engine::EventKind::SaAddressesUpdated`] from [`UdpEndpoint::next`]. The old
+    /// NAT-T socket keeps receiving for [`OLD_ADDRESS_GRACE`] when the old address was a
+    /// specific one (make before break: replies already on their way are not lost).
+    pub fn move_to(&mut self, sa: SaHandle, ip: IpAddr) -> io::Result<()> {
+        let bind = |port: u16| -> io::Result<UdpSocket> {
+            let s = std::net::UdpSocket::bind(SocketAddr::new(ip, port))?;
+            s.set_nonblocking(true)?;
+            UdpSocket::from_std(s)
+        };
+        let (ike_port, nat_t_port) = (self.ike_local.port(), self.nat_t_local.port());
+        let (ike, nat_t) = match (bind(ike_port), bind(nat_t_port)) {
+            (Ok(i), Ok(n)) => (i, n),
+            _ => {
+                // A wildcard bind holds the ports: give them up first.
+                drop(std::mem::replace(&mut self.ike, bind(0)?));
+                drop(std::mem::replace(&mut self.nat_t, bind(0)?));
+                (bind(ike_port)?, bind(nat_t_port)?)
+            }
+        };
+        self.ike = ike;
+        let old = std::mem::replace(&mut self.nat_t, nat_t);
+        if !self.nat_t_local.ip().is_unspecified() {
+            let until = Instant::now() + OLD_ADDRESS_GRACE;
+            self.old_nat_t = Some((old, self.nat_t_local, until));
+        }
+        self.ike_local = self.ike.local_addr()?;
+        self.nat_t_local = self.nat_t.local_addr()?;
+        let now = self.now();
+        self.node
+            .endpoint_mut()
+            .update_local_address(now, sa, ip)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
+    }
+
     /// Runs I/O and timers until the engine reports an event. Inner packets delivered
     /// meanwhile are counted in [`UdpEndpoint::data_stats`] and dropped; use
     /// [`UdpEndpoint::next`] to see them.
@@ -164,7 +207,15 @@ impl UdpEndpoint {
     pub async fn next(&mut self) -> io::Result<Happening> {
         let mut ike_buf = vec![0u8; 65536];
         let mut nat_buf = vec![0u8; 65536];
+        let mut old_buf = vec![0u8; 65536];
         loop {
+            if self
+                .old_nat_t
+                .as_ref()
+                .is_some_and(|o| o.2 <= Instant::now())
+            {
+                self.old_nat_t = None;
+            }
             self.flush().await?;
             if let Some(h) = self.happenings.pop_front() {
                 return Ok(h);
@@ -191,6 +242,11 @@ impl UdpEndpoint {
                     let local = self.receive_addr(self.nat_t_local, from);
                     let now = self.now();
                     self.node.handle_datagram(now, local, from, &nat_buf[..n]);
+                }
+                r = recv_old(&self.old_nat_t, &mut old_buf) => {
+                    let (n, from, local) = r?;
+                    let now = self.now();
+                    self.node.handle_datagram(now, local, from, &old_buf[..n]);
                 }
                 () = sleep => {
                     let now = self.now();
@@ -231,6 +287,20 @@ impl UdpEndpoint {
             self.happenings.push_back(Happening::Delivered(d));
         }
         Ok(())
+    }
+}
+
+/// Receives on the old NAT-T socket after a move; never ready without one.
+async fn recv_old(
+    old: &Option<(UdpSocket, SocketAddr, Instant)>,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, SocketAddr)> {
+    match old {
+        Some((s, local, _)) => {
+            let (n, from) = s.recv_from(buf).await?;
+            Ok((n, from, *local))
+        }
+        None => std::future::pending().await,
     }
 }
 

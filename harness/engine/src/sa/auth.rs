@@ -23,6 +23,8 @@ use crate::negotiate::{self, EspChoice};
 use crate::violation::{AuthFailure, Violation};
 use crate::EngineError;
 
+pub(super) mod eap;
+
 /// Error Notify types that refuse only the CHILD_SA of an IKE_AUTH exchange while the IKE SA
 /// is established (RFC 7296 §1.2, §2.21.3, §3.10.1).
 const CHILD_SA_ERRORS: [NotifyType; 7] = [
@@ -104,6 +106,9 @@ impl IkeSa {
     /// The initiator's IKE_AUTH request (Message ID 1).
     pub(crate) fn send_auth(&mut self, ctx: &mut Ctx<'_>) -> Result<(), EngineError> {
         let policy = self.policy.clone();
+        if !self.ppk_before_auth(ctx)? {
+            return Ok(());
+        }
         let f = &policy.features;
         let idi = self.id_payload();
         let Some(keys) = &self.keys else {
@@ -116,11 +121,23 @@ impl IkeSa {
             &keys.keys.sk_pi,
             &idi,
         );
-        let auth = match self
-            .local_cred
-            .auth(keys.suite.prf, &octets, &self.peer_hashes)
-        {
-            Ok(a) => a,
+        // An EAP client sends no AUTH until EAP has produced the MSK (§2.16).
+        let auth = match self.local_cred.is_eap() {
+            true => None,
+            false => match self
+                .local_cred
+                .auth(keys.suite.prf, &octets, &self.peer_hashes)
+            {
+                Ok(a) => Some(a),
+                Err(failure) => {
+                    let reason = CloseReason::ProtocolError(format!("{failure:?}"));
+                    self.close(ctx, reason);
+                    return Ok(());
+                }
+            },
+        };
+        let ppk_notifies = match self.ppk_request_notifies(&idi) {
+            Ok(n) => n,
             Err(failure) => {
                 let reason = CloseReason::ProtocolError(format!("{failure:?}"));
                 self.close(ctx, reason);
@@ -134,7 +151,8 @@ impl IkeSa {
                 .into_iter()
                 .map(|c| Payload::new(PayloadBody::Cert(c))),
         );
-        if f.initial_contact {
+        // Not while the IKE SA this one replaces after a redirect is up (RFC 5685 §5).
+        if f.initial_contact && self.redirect.replaces.is_none() {
             inner.push(notify(NotifyType::INITIAL_CONTACT, Vec::new()));
         }
         if let Some(cr) = self.remote_cred.certreq() {
@@ -143,7 +161,14 @@ impl IkeSa {
         if let Some(id) = policy.remote.id.exact() {
             inner.push(Payload::new(PayloadBody::IdResponder(id.to_payload())));
         }
-        inner.push(Payload::new(PayloadBody::Auth(auth)));
+        // EAP_ONLY_AUTHENTICATION goes last (below), where iOS and strongSwan send it.
+        let eap_notifies = match auth {
+            Some(auth) => {
+                inner.push(Payload::new(PayloadBody::Auth(auth)));
+                Vec::new()
+            }
+            None => self.eap_client_start(),
+        };
         if !policy.config_request.is_empty() {
             inner.push(Payload::new(PayloadBody::Cp(CpPayload {
                 cfg_type: CfgType::REQUEST,
@@ -179,6 +204,8 @@ impl IkeSa {
         if f.mobike {
             inner.push(notify(NotifyType::MOBIKE_SUPPORTED, Vec::new()));
         }
+        inner.extend(eap_notifies);
+        inner.extend(ppk_notifies);
         self.state = State::ExpectAuthResponse(Box::new(PendingAuth { child }));
         self.request(ctx, ExchangeType::IKE_AUTH, inner, Purpose::Auth)
     }
@@ -218,6 +245,9 @@ impl IkeSa {
         message_id: u32,
         inner: &[Payload],
     ) -> Result<Followup, EngineError> {
+        if let Some(f) = self.on_eap_auth_request(ctx, message_id, inner)? {
+            return Ok(f);
+        }
         let x = ExchangeType::IKE_AUTH;
         let fail =
             |sa: &mut Self, ctx: &mut Ctx<'_>, v: Violation| -> Result<Followup, EngineError> {
@@ -239,7 +269,11 @@ impl IkeSa {
             _ => None,
         }) {
             Ok(Some(a)) => a,
-            // No AUTH: the initiator wants EAP, which this engine does not offer yet.
+            // No AUTH: the initiator wants EAP (§2.16).
+            Ok(None) if self.remote_cred.is_eap() => {
+                let idi = idi.clone();
+                return self.eap_server_start(ctx, message_id, inner, &idi);
+            }
             Ok(None) => {
                 return fail(
                     self,
@@ -280,7 +314,12 @@ impl IkeSa {
             return fail(self, ctx, v);
         }
         let peer = Identity::from_payload(idi);
-        if let Err(f) = self.authenticate_peer(idi, auth, inner, &self.init_request, &self.nr) {
+        let ppk = match self.ppk_on_auth_request(inner, auth) {
+            Ok(p) => p,
+            Err(f) => return fail(self, ctx, Violation::AuthenticationFailed(f)),
+        };
+        let checked = ppk.substitute.as_ref().unwrap_or(auth);
+        if let Err(f) = self.authenticate_peer(idi, checked, inner, &self.init_request, &self.nr) {
             return fail(self, ctx, Violation::AuthenticationFailed(f));
         }
         if let Some(idr) = idr {
@@ -327,6 +366,19 @@ impl IkeSa {
                 .map(|c| Payload::new(PayloadBody::Cert(c))),
         );
         out.push(Payload::new(PayloadBody::Auth(our_auth)));
+        // RFC 8784 §3: confirms that AUTH (ours and the peer's) used the PPK; also before a
+        // redirect, whose initiator checks our AUTH the same way.
+        if ppk.confirm {
+            out.push(Self::ppk_confirmation());
+        }
+        self.mobike_established(inner, Some(&mut out));
+        // RFC 5685 §6: send the authenticated initiator elsewhere instead of a CHILD_SA.
+        if let Some(gw) = self.auth_redirect_target() {
+            out.push(super::redirect::redirect_notify(&gw, None));
+            self.respond(ctx, x, message_id, out)?;
+            self.established(ctx, auth.method);
+            return Ok(Followup::default());
+        }
         let installed = self.answer_child(ctx, inner, &mut out)?;
         self.respond(ctx, x, message_id, out)?;
         self.established(ctx, auth.method);
@@ -617,6 +669,9 @@ impl IkeSa {
         ctx: &mut Ctx<'_>,
         inner: &[Payload],
     ) -> Result<(), EngineError> {
+        if self.on_eap_auth_response(ctx, inner)? {
+            return Ok(());
+        }
         let State::ExpectAuthResponse(pending) =
             core::mem::replace(&mut self.state, State::ExpectAuthRequest)
         else {
@@ -657,11 +712,19 @@ impl IkeSa {
                 return self.fail_auth_response(ctx, v);
             }
         };
+        if let Err(f) = self.ppk_after_auth_response(inner) {
+            return self.fail_auth_response(ctx, Violation::AuthenticationFailed(f));
+        }
         if let Err(f) = self.authenticate_peer(idr, auth, inner, &self.init_response, &self.ni) {
             return self.fail_auth_response(ctx, Violation::AuthenticationFailed(f));
         }
+        // RFC 5685 §6: authenticated, but sent elsewhere.
+        if self.auth_redirect_response(ctx, inner)? {
+            return Ok(());
+        }
         self.remote_id = Some(Identity::from_payload(idr));
         self.state = State::Established;
+        self.mobike_established(inner, None);
         self.schedule_ike_rekey(ctx)?;
         self.established(ctx, auth.method);
         if let Some(child) = pending.child {

@@ -27,6 +27,10 @@ pub(crate) enum Purpose {
     CreateChild {
         token: u32,
     },
+    /// MOBIKE UPDATE_SA_ADDRESSES (RFC 4555 §3.5).
+    UpdateAddresses,
+    /// A REDIRECT of an established initiator (RFC 5685 §5).
+    Redirect,
 }
 
 /// A message as sent: what it said (for traces) and its bytes (for sending again).
@@ -75,6 +79,9 @@ pub(crate) struct Exchanges {
     /// Message ID we expect in the peer's next request.
     pub peer_next: u32,
     pub cached: Option<Cached>,
+    /// An unprotected error Notify answered our IKE_SA_INIT request: acted on only once we
+    /// retransmitted and no valid response came before that wait ended (§2.21.1).
+    pub init_error: Option<ikelab_wire::iana::NotifyType>,
 }
 
 /// What to do with an incoming request's Message ID.

@@ -35,6 +35,12 @@ impl IkeSa {
         inner: &[Payload],
     ) -> Result<Followup, EngineError> {
         let x = ExchangeType::INFORMATIONAL;
+        // RFC 4555 §3.5 address updates and RFC 5685 §5 redirects answer for themselves.
+        if self.on_update_request(ctx, message_id, inner)?
+            || self.info_redirect_request(ctx, message_id, inner)?
+        {
+            return Ok(Followup::default());
+        }
         let mut delete_ike_sa = false;
         let mut ours = Vec::new();
         for p in inner {
@@ -53,7 +59,11 @@ impl IkeSa {
                         if let Some(i) = self.children.iter().position(|c| c.spi_out == spi) {
                             let c = self.children.remove(i);
                             ctx.leases.esp_spis.remove(&c.spi_in);
-                            ours.push(c.spi_in);
+                            // §1.4.1: crossing Deletes: our own Delete for this pair is in
+                            // flight, so the response must not name it again.
+                            if !self.deleting_child(c.spi_in) {
+                                ours.push(c.spi_in);
+                            }
                             ctx.event(
                                 Some(self.handle),
                                 EventKind::ChildSaDeleted {
@@ -101,9 +111,10 @@ impl IkeSa {
         &mut self,
         ctx: &mut Ctx<'_>,
         purpose: Purpose,
-        _inner: &[Payload],
+        inner: &[Payload],
     ) -> Result<(), EngineError> {
         match purpose {
+            Purpose::UpdateAddresses => self.on_update_response(ctx, inner)?,
             Purpose::DeleteIke => self.close(ctx, CloseReason::DeletedLocally),
             Purpose::DeleteChild { spi_in } => {
                 if let Some(i) = self.children.iter().position(|c| c.spi_in == spi_in) {
@@ -121,6 +132,7 @@ impl IkeSa {
             }
             Purpose::Dpd
             | Purpose::ErrorNotice
+            | Purpose::Redirect
             | Purpose::Init
             | Purpose::Auth
             | Purpose::CreateChild { .. } => {}

@@ -45,6 +45,7 @@ pub(crate) struct Credentials {
 impl Credentials {
     /// From the policy; the local identity defaults to the certificate subject or `local`'s IP.
     pub fn new(policy: &IkePolicy, local: SocketAddr) -> Result<Self, ConfigError> {
+        super::ppk::check_policy(policy)?;
         let local_cred = LocalCredential::from_policy(&policy.name, &policy.local.auth)?;
         let remote = RemoteCredential::from_policy(&policy.name, &policy.remote.auth)?;
         let local_id = policy
@@ -103,6 +104,10 @@ impl IkeSa {
             retired: Vec::new(),
             ike_rekey_at: None,
             spis_changed: false,
+            ppk: Default::default(),
+            mobility: Default::default(),
+            redirect: Default::default(),
+            eap: None,
         }
     }
 
@@ -116,6 +121,7 @@ impl IkeSa {
         spi_i: u64,
         local: SocketAddr,
         remote: SocketAddr,
+        redirect: super::RedirectState,
     ) -> Result<Self, EngineError> {
         let offered: Vec<_> = negotiate::offer_ike(ctx.config.provider, &policy.ike_proposals);
         let group = offered
@@ -143,6 +149,7 @@ impl IkeSa {
             encap: local.port() == ctx.config.nat_t_port,
         };
         let mut sa = Self::new(handle, true, policy, path, creds, ctx.now);
+        sa.redirect = redirect;
         sa.spi_i = spi_i;
         sa.ni = ctx.random(NONCE_LEN)?;
         sa.state = State::ExpectSaInitResponse(Box::new(InitiatorInit {
@@ -173,7 +180,10 @@ impl IkeSa {
             data: init.ke.public_value().to_vec(),
         })));
         payloads.push(Payload::new(PayloadBody::Nonce(self.ni.clone())));
-        if f.redirect {
+        // RFC 5685 §3.2: a redirected initiator names where it came from instead.
+        if let Some(from) = self.redirected_from() {
+            payloads.push(from);
+        } else if f.redirect {
             payloads.push(notify(NotifyType::REDIRECT_SUPPORTED, Vec::new()));
         }
         payloads.extend(natd::notifies(
@@ -184,6 +194,7 @@ impl IkeSa {
             self.policy.nat_traversal.force_encapsulation,
         ));
         payloads.extend(common_init_notifies(&self.policy));
+        payloads.extend(self.use_ppk_notify());
         let header = Header {
             initiator_spi: self.spi_i,
             responder_spi: 0,
@@ -390,6 +401,9 @@ impl IkeSa {
             .find_map(|n| n.signature_hash_algorithms())
             .unwrap_or_default();
         self.peer_certreq = p.iter().any(|x| matches!(x.body, PayloadBody::CertReq(_)));
+        self.ppk.peer_announced = has_notify(p, NotifyType::USE_PPK);
+        self.redirect.peer_supported = has_notify(p, NotifyType::REDIRECT_SUPPORTED)
+            || has_notify(p, NotifyType::REDIRECTED_FROM);
     }
 
     /// SKEYSEED and the SK_* keys (RFC 7296 §2.14), and both SK contexts.
@@ -504,6 +518,9 @@ pub(crate) fn respond(ctx: &mut Ctx<'_>, req: InitRequest<'_>) -> Result<InitRep
     if !(16..=256).contains(&ni.len()) {
         return Ok(malformed(Violation::NonceLength { len: ni.len() }));
     }
+    if let Some(r) = super::redirect::init_redirect(&req.policy, p, ni, req.local) {
+        return Ok(r);
+    }
     let choice =
         match negotiate::select_ike(ctx.config.provider, &req.policy.ike_proposals, sa, ke.group) {
             IkeSelection::Chosen(c) => c,
@@ -593,6 +610,7 @@ pub(crate) fn respond(ctx: &mut Ctx<'_>, req: InitRequest<'_>) -> Result<InitRep
         out.push(Payload::new(PayloadBody::CertReq(cr)));
     }
     out.extend(common_init_notifies(&sa.policy));
+    out.extend(sa.use_ppk_notify());
     let header = Header {
         initiator_spi: sa.spi_i,
         responder_spi: sa.spi_r,

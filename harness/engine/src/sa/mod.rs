@@ -13,7 +13,10 @@ mod fragment;
 mod fragmenting;
 mod info;
 pub(crate) mod init;
+mod mobike;
+mod ppk;
 mod receive;
+mod redirect;
 mod rekey;
 mod retired;
 
@@ -40,6 +43,9 @@ pub(crate) use child::{ChildSa, ChildState};
 use exchange::{Exchanges, Outstanding, Purpose, Queued, Sent};
 pub(crate) use fragment::numbering_violation as fragment_numbering_violation;
 pub use fragment::FragmentLimits;
+pub use mobike::AddressUpdate;
+pub(crate) use redirect::RedirectState;
+pub use redirect::{Gateway, MAX_REDIRECTS, REDIRECT_LOOP_DETECT_PERIOD};
 
 /// What an SA is waiting for (see [`crate::Endpoint::sa_state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +218,14 @@ pub(crate) struct IkeSa {
     pub ike_rekey_at: Option<Timestamp>,
     /// Our SPIs changed (rekey): the endpoint must update its SPI map.
     pub spis_changed: bool,
+    /// Post-quantum preshared key negotiation (RFC 8784).
+    pub(crate) ppk: ppk::PpkState,
+    /// MOBIKE (RFC 4555) and where the CHILD_SAs run.
+    pub(crate) mobility: mobike::Mobility,
+    /// Redirect (RFC 5685) bookkeeping.
+    pub(crate) redirect: RedirectState,
+    /// EAP in IKE_AUTH (RFC 7296 §2.16), while it runs.
+    pub(crate) eap: Option<Box<auth::eap::EapSession>>,
 }
 
 /// What the endpoint must do after an SA handled something.
@@ -521,6 +535,10 @@ impl IkeSa {
             r.expire(now);
         }
         self.retired_timeouts(ctx)?;
+        if let Some(n) = self.init_error_due(now) {
+            self.close(ctx, CloseReason::PeerError(n));
+            return Ok(());
+        }
         if let Some(exchange) = self.retransmit_due(ctx)? {
             self.close(ctx, CloseReason::Timeout { exchange });
             return Ok(());

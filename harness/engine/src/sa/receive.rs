@@ -128,6 +128,7 @@ impl IkeSa {
         self.path.local = local;
         self.path.remote = remote;
         self.path.encap = local.port() == ctx.config.nat_t_port;
+        self.follow_peer_address(ctx);
         // §1 (RFC7296-1-01): until IKE_AUTH completes no other exchange runs. Drop it
         // unanswered, so it does not take the Message ID the real IKE_AUTH needs.
         if matches!(self.state, State::ExpectAuthRequest) && exchange != ExchangeType::IKE_AUTH {
@@ -201,6 +202,15 @@ impl IkeSa {
         Ok(Followup::default())
     }
 
+    /// The unprotected IKE_SA_INIT error to act on now: we kept trying (one retransmission)
+    /// and no valid response came before its wait ended (§2.21.1).
+    pub(crate) fn init_error_due(&self, now: crate::Timestamp) -> Option<NotifyType> {
+        let o = self.xchg.outstanding.as_ref()?;
+        (o.exchange == ExchangeType::IKE_SA_INIT && o.attempt >= 1 && o.deadline <= now)
+            .then_some(self.xchg.init_error)
+            .flatten()
+    }
+
     fn on_response(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -262,6 +272,20 @@ impl IkeSa {
                 self.violation(ctx, Violation::UnprotectedErrorNotify { notify });
                 return Ok(());
             }
+            // §2.21.1: other errors may be forged too; only COOKIE, INVALID_KE_PAYLOAD and
+            // INVALID_MAJOR_VERSION have corrective actions to take at once. For the rest we
+            // retransmit once and wait for a valid response (`init_error_due`).
+            if let Some(n) = super::error_notify(&msg.payloads).filter(|n| {
+                *n != NotifyType::INVALID_KE_PAYLOAD && *n != NotifyType::INVALID_MAJOR_VERSION
+            }) {
+                self.xchg.init_error = Some(n);
+                return Ok(());
+            }
+            // RFC 5685 §3.2: a REDIRECT instead of the response (ignored when forged).
+            if self.init_redirect_response(ctx, &msg.payloads) {
+                return Ok(());
+            }
+            self.xchg.init_error = None;
             self.xchg.outstanding = None;
             self.last_heard = ctx.now;
             return self.on_init_response(ctx, raw, msg);

@@ -41,7 +41,9 @@ impl IkeSa {
         let Some(after) = lifetime.rekey_after else {
             return Ok(None);
         };
-        let jitter = lifetime.jitter.as_micros().min(after.as_micros());
+        // The jitter takes at most a tenth off (RFC 7296 §2.8.1: "jittered", not halved): a
+        // short `rekey_after` with the default jitter still rekeys near its soft lifetime.
+        let jitter = lifetime.jitter.as_micros().min(after.as_micros() / 10);
         let cut = if jitter == 0 {
             0
         } else {
@@ -144,6 +146,24 @@ impl IkeSa {
                 .is_some_and(|p| !matches!(p.kind, CreateKind::RekeyIke { .. })),
             _ => false,
         }
+    }
+
+    /// Our Delete of the CHILD_SA with this inbound SPI is on the wire (§1.4.1, §2.25.1).
+    pub(crate) fn deleting_child(&self, spi_in: u32) -> bool {
+        matches!(
+            self.xchg.outstanding.as_ref().map(|o| o.purpose),
+            Some(Purpose::DeleteChild { spi_in: s }) if s == spi_in
+        )
+    }
+
+    /// We are closing the IKE SA: our Delete is queued or on the wire (§2.25.2).
+    fn deleting_ike(&self) -> bool {
+        self.xchg.outstanding.as_ref().map(|o| o.purpose) == Some(Purpose::DeleteIke)
+            || self
+                .xchg
+                .queue
+                .iter()
+                .any(|q| q.purpose == Purpose::DeleteIke)
     }
 
     /// Starts rekeying the IKE SA (unless a rekey is already under way).
@@ -309,7 +329,8 @@ impl IkeSa {
             };
             return self.refuse_create(ctx, message_id, v).map(|_| ());
         }
-        if self.child_exchange_in_flight() {
+        // §2.25.2: also while we are closing the IKE SA the peer wants to rekey.
+        if self.child_exchange_in_flight() || self.deleting_ike() {
             return self.temporary_failure(ctx, message_id);
         }
         let choice = match negotiate::select_ike_spi(
@@ -507,6 +528,11 @@ impl IkeSa {
                     ctx.leases.ike_spis.remove(&spi_i);
                 }
             }
+        }
+        if matches!(old_role, Some(Role::Done { .. })) {
+            // The peer deleted the old SA: our request on it (our crossed rekey) died with
+            // it and is never retransmitted (§2.25.2).
+            self.xchg.outstanding = None;
         }
         let c = self.retired.remove(i);
         let role = old_role.unwrap_or_else(|| self.await_peer_delete(ctx));

@@ -24,11 +24,11 @@ pub mod timers;
 
 use std::collections::BTreeSet;
 
+use ikelab_policy::preset::IOS_CONFIG_REQUEST;
 use ikelab_policy::{
     features::Ppk, ChildPolicy, ChildProposal, Duration, Encryption, Features, IdentityMatch,
     IkePolicy, IkeProposal, Lifetime, Local, NatTraversal, Remote, Secret, TsSpec,
 };
-use ikelab_wire::iana::CpAttributeType;
 use plist::{Dictionary, Value};
 use serde::Serialize;
 
@@ -404,17 +404,6 @@ fn trust_anchors(items: &[Value]) -> Vec<Vec<u8>> {
     v
 }
 
-const IOS_CP: &[CpAttributeType] = &[
-    CpAttributeType::INTERNAL_IP4_ADDRESS,
-    CpAttributeType::INTERNAL_IP4_NETMASK,
-    CpAttributeType::INTERNAL_IP4_DHCP,
-    CpAttributeType::INTERNAL_IP4_DNS,
-    CpAttributeType::INTERNAL_IP6_ADDRESS,
-    CpAttributeType::INTERNAL_IP6_DHCP,
-    CpAttributeType::INTERNAL_IP6_DNS,
-    CpAttributeType::INTERNAL_DNS_DOMAIN,
-];
-
 fn lower_ikev2(
     src: &Source,
     owner: &str,
@@ -585,7 +574,7 @@ fn lower_ikev2(
                 eap_only,
                 ..Features::default()
             };
-            p.config_request = IOS_CP.to_vec();
+            p.config_request = IOS_CONFIG_REQUEST.to_vec();
             (Some(p), None)
         }
         Err(why) => (None, Some(why)),
@@ -626,7 +615,7 @@ fn lower_ikev2(
         }),
         ike_rekey_s: u64::from(ike_params.lifetime_min) * 60,
         child_rekey_s: u64::from(child_params.lifetime_min) * 60,
-        config_request: IOS_CP.iter().filter_map(|c| c.name()).collect(),
+        config_request: IOS_CONFIG_REQUEST.iter().filter_map(|c| c.name()).collect(),
         notifies: NotifiesOut {
             ike_sa_init: init,
             ike_auth: authn,
