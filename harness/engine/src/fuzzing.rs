@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use ikelab_crypto::null::NULL_FUZZING;
 use ikelab_crypto::rng::SeededRandom;
-use ikelab_policy::{Duration, Identity, IdentityMatch, IkePolicy, Secret};
+use ikelab_policy::{
+    Duration, EapMethod, EapUser, Identity, IdentityMatch, IkePolicy, LocalAuth, RemoteAuth, Secret,
+};
 
 use crate::{Endpoint, EndpointConfig, Timestamp, Transmit};
 
@@ -38,9 +40,33 @@ pub fn responder_state(data: &[u8]) {
     run(data);
 }
 
-/// [`responder_state`], returning how many IKE SAs the responder established.
-fn run(data: &[u8]) -> usize {
-    let mut established = 0;
+/// [`responder_state`] with an EAP-MSCHAPv2 client and server (RFC 7296 §2.16: several
+/// IKE_AUTH rounds), MOBIKE announced by both and redirect by the client, so the EAP-in-IKE
+/// path and MOBIKE's INFORMATIONAL handling are reachable too.
+pub fn responder_state_eap(data: &[u8]) {
+    let (mut server, mut client) = psk_policies();
+    let password = || Secret::new(b"fuzz password".to_vec());
+    client.local.auth = LocalAuth::Eap {
+        eap_method: EapMethod::Mschapv2,
+        identity: Some("alice".into()),
+        password: password(),
+    };
+    server.remote.auth = RemoteAuth::Eap {
+        eap_method: EapMethod::Mschapv2,
+        users: vec![EapUser {
+            identity: "alice".into(),
+            password: password(),
+        }],
+    };
+    for p in [&mut server, &mut client] {
+        p.features.mobike = true;
+    }
+    client.features.redirect = true;
+    run_with(data, server, client);
+}
+
+/// The PSK responder (cookies from the fourth half-open SA on) and its genuine initiator.
+fn psk_policies() -> (IkePolicy, IkePolicy) {
     let psk = Secret::new(b"fuzz".to_vec());
     let mut server = IkePolicy::psk(Identity::fqdn("server"), IdentityMatch::Any, psk.clone());
     server.cookie_threshold = Some(4);
@@ -49,6 +75,17 @@ fn run(data: &[u8]) -> usize {
         IdentityMatch::Exact(Identity::fqdn("server")),
         psk,
     );
+    (server, client)
+}
+
+/// [`responder_state`], returning how many IKE SAs the responder established.
+fn run(data: &[u8]) -> usize {
+    let (server, client) = psk_policies();
+    run_with(data, server, client)
+}
+
+fn run_with(data: &[u8], server: IkePolicy, client: IkePolicy) -> usize {
+    let mut established = 0;
     let (Some(mut resp), Some(mut init)) = (endpoint(1, Some(server)), endpoint(2, None)) else {
         return 0;
     };
@@ -187,7 +224,28 @@ mod tests {
         }
         for input in corpus {
             responder_state(&input);
+            responder_state_eap(&input);
         }
+    }
+
+    #[test]
+    fn eap_variant_reaches_established_through_the_eap_rounds() {
+        let (mut server, mut client) = psk_policies();
+        let password = || Secret::new(b"pw".to_vec());
+        client.local.auth = LocalAuth::Eap {
+            eap_method: EapMethod::Mschapv2,
+            identity: Some("alice".into()),
+            password: password(),
+        };
+        server.remote.auth = RemoteAuth::Eap {
+            eap_method: EapMethod::Mschapv2,
+            users: vec![EapUser {
+                identity: "alice".into(),
+                password: password(),
+            }],
+        };
+        // IKE_SA_INIT, then the IKE_AUTH rounds (identity, challenge, success, AUTH).
+        assert_eq!(run_with(&[0; 8], server, client), 1);
     }
 }
 
@@ -210,7 +268,6 @@ pub fn eap_mschapv2(data: &[u8]) {
 /// [`eap_mschapv2`], returning whether the peer and the server finished with an MSK.
 fn run_eap(data: &[u8]) -> (bool, bool) {
     use crate::eap::{Peer, PeerStep, Server, ServerStep};
-    use ikelab_policy::EapUser;
     use ikelab_wire::payload::EapPayload;
 
     let password = || Secret::new(b"fuzz password".to_vec());
