@@ -5,6 +5,7 @@
 # script, so scripts can run side by side). Then:
 #   il_require TOOL...              exit 77 (skipped, loudly) unless root with the tools and
 #                                   strongSwan's kernel-libipsec plugin installed
+#   il_require_plugin PLUGIN...     exit 77 unless these charon plugins are installed too
 #   il_begin                        clean up leftovers, arm the EXIT trap, empty $RUN
 #   il_netns_pair VETH              NS_A 198.51.100.1/24 <-- veth VETH-a0/VETH-b0 --> NS_B .2
 #   il_inner_addrs                  203.0.113.1/32 in NS_A, 203.0.113.129/32 in NS_B (the
@@ -19,6 +20,8 @@
 #                                   CHARON_LOG adds filelog levels (default "ike = 2")
 #   sw NAME ARGS...                 swanctl against that charon
 #   il_stop_charon NAME
+#   il_mark NAME / il_since NAME    il_since prints the lines that charon NAME logged after the
+#                                   last il_mark NAME (one case's lines)
 #   pass MSG / fail MSG             print, and fail sets FAILED=1
 #   il_check_sas NAME IKE CHILD WANT_IKE WANT_ESP
 #                                   pass if --list-sas shows IKE ESTABLISHED and CHILD INSTALLED
@@ -41,6 +44,14 @@ il_require() {
   done
   [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] \
     || il_skip "kernel-libipsec plugin missing (libcharon-extra-plugins)"
+}
+
+il_require_plugin() {
+  local p
+  for p in "$@"; do
+    [ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] \
+      || il_skip "charon plugin $p missing (libcharon-extra-plugins)"
+  done
 }
 
 il_cleanup() {
@@ -136,6 +147,10 @@ il_stop_charon() { # NAME
   [ -e "$RUN/$1.pid" ] && kill "$(cat "$RUN/$1.pid")" 2>/dev/null
   rm -f "$RUN/$1.pid"; sleep 0.3
 }
+
+declare -A IL_MARK=()
+il_mark() { IL_MARK[$1]=$(wc -l < "$RUN/$1/charon.log"); }
+il_since() { tail -n +"$((${IL_MARK[$1]:-0} + 1))" "$RUN/$1/charon.log"; }
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }

@@ -33,8 +33,7 @@ BOB_PW='ikleap bob password 2'
 # shellcheck source=../../../scripts/interop-lib.sh
 . "$(dirname "$0")/../../../scripts/interop-lib.sh"
 il_require pki openssl
-[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] \
-  || il_skip "eap-mschapv2 plugin missing (libcharon-extra-plugins)"
+il_require_plugin eap-identity eap-mschapv2
 il_begin
 il_netns_pair ikleap
 il_inner_addrs
@@ -92,9 +91,6 @@ secrets {
 }
 EOC
 il_start_charon resp "$NS_B" "$RUN/resp.conf" || exit 1
-MARK=0
-mark() { MARK=$(wc -l < "$RUN/resp/charon.log"); }
-since() { tail -n +"$((MARK + 1))" "$RUN/resp/charon.log"; }
 
 connect() { # LOG POLICY ARGS...
   local log=$1 pol=$2; shift 2
@@ -106,14 +102,14 @@ connect() { # LOG POLICY ARGS...
 
 # Case 1.
 client_policy "$RUN/c1.toml" "$ALICE_PW"
-mark
+il_mark resp
 if connect "$RUN/case1.log" "$RUN/c1.toml" --ping 3; then
   pass "case 1: ikelab connect as EAP-MSCHAPv2 client established (exit 0)"
-  if since | grep -q "EAP method EAP_MSCHAPV2 succeeded, MSK established" \
-     && since | grep -q "authentication of 'client.ikleap.example' with EAP successful"; then
+  if il_since resp | grep -q "EAP method EAP_MSCHAPV2 succeeded, MSK established" \
+     && il_since resp | grep -q "authentication of 'client.ikleap.example' with EAP successful"; then
     pass "case 1: charon: EAP_MSCHAPV2 succeeded, MSK established, initiator's MSK AUTH verified"
   else
-    fail "case 1: charon did not log EAP success"; since | grep -iE "eap|mschap|auth" | tail -10
+    fail "case 1: charon did not log EAP success"; il_since resp | grep -iE "eap|mschap|auth" | tail -10
   fi
   il_check_sas resp eap eap-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
   if grep -q "ping: 3 sent, 3 replies" "$RUN/case1.log"; then
@@ -122,26 +118,26 @@ if connect "$RUN/case1.log" "$RUN/c1.toml" --ping 3; then
     fail "case 1 ping: $(grep -E 'ping:|error' "$RUN/case1.log")"
   fi
 else
-  fail "case 1: ikelab connect exited non-zero"; cat "$RUN/case1.log"; since | tail -20
+  fail "case 1: ikelab connect exited non-zero"; cat "$RUN/case1.log"; il_since resp | tail -20
 fi
 sw resp --terminate --ike eap --force >/dev/null 2>&1
 
 # Case 3: wrong password. charon answers the NT-Response with an MS-CHAPv2 Failure Request
 # (after its 2 s brute-force delay), then EAP-Failure.
 client_policy "$RUN/c3.toml" "not alice's password"
-mark
+il_mark resp
 if connect "$RUN/case3.log" "$RUN/c3.toml"; then
   fail "case 3: ikelab connect with a wrong password exited 0"; cat "$RUN/case3.log"
 elif grep -q "AUTHENTICATION_FAILED" "$RUN/case3.log" \
      && ! sw resp --list-sas 2>&1 | grep -q "eap: .*ESTABLISHED"; then
   pass "case 3: wrong password: ikelab reports AUTHENTICATION_FAILED, exits non-zero, no SA at charon"
 else
-  fail "case 3: wrong password outcome"; cat "$RUN/case3.log"; since | grep -iE "eap|mschap" | tail -8
+  fail "case 3: wrong password outcome"; cat "$RUN/case3.log"; il_since resp | grep -iE "eap|mschap" | tail -8
 fi
-if since | grep -q "EAP-MS-CHAPv2 verification failed"; then
+if il_since resp | grep -q "EAP-MS-CHAPv2 verification failed"; then
   pass "case 3: charon: EAP-MS-CHAPv2 verification failed"
 else
-  fail "case 3: charon did not log the failed verification"; since | tail -10
+  fail "case 3: charon did not log the failed verification"; il_since resp | tail -10
 fi
 il_stop_charon resp
 

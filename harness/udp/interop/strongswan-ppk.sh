@@ -41,6 +41,7 @@ OTHER_PPK=0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 # shellcheck source=../../../scripts/interop-lib.sh
 . "$(dirname "$0")/../../../scripts/interop-lib.sh"
 il_require
+il_require_plugin eap-identity eap-mschapv2
 il_begin
 il_netns_pair iklppk
 il_inner_addrs
@@ -151,13 +152,10 @@ connect() { # LOG POLICY ARGS...
   ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --timeout 15 --config "$pol" "$@" \
     >"$log" 2>&1
 }
-# mark / since: charon's log lines written after the last mark (one case's lines).
-mark() { MARK=$(wc -l < "$RUN/resp/charon.log"); }
-since() { tail -n +"$((MARK + 1))" "$RUN/resp/charon.log"; }
 # charon_auth_request: the payloads charon parsed in this case's IKE_AUTH request (charon
 # abbreviates PPK_IDENTITY as N(PPK_ID), NO_PPK_AUTH as N(NO_PPK)).
 charon_auth_request() {
-  since | grep "parsed IKE_AUTH request 1" | tail -1
+  il_since resp | grep "parsed IKE_AUTH request 1" | tail -1
 }
 confirmed() { # LOG: ikelab received PPK_IDENTITY in the IKE_AUTH response
   grep "Received IKE_AUTH response" "$1" | grep -q "PPK_IDENTITY"
@@ -165,13 +163,13 @@ confirmed() { # LOG: ikelab received PPK_IDENTITY in the IKE_AUTH response
 
 # Case a: mandatory PPK.
 policy "$RUN/a.toml" initiator ppk-1 "$PPK" true
-mark
+il_mark resp
 if connect "$RUN/a.log" "$RUN/a.toml" --ping 3; then
   pass "case a: ikelab connect with a mandatory PPK established"
   il_check_sas resp ppk ppk-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
   req=$(charon_auth_request)
   if grep -q "N(PPK_ID)" <<<"$req" && ! grep -q "N(NO_PPK)" <<<"$req" && confirmed "$RUN/a.log" \
-     && since | grep -q "using PPK for PPK_ID 'ppk-1'"; then
+     && il_since resp | grep -q "using PPK for PPK_ID 'ppk-1'"; then
     pass "case a: PPK_IDENTITY without NO_PPK_AUTH, charon confirmed the PPK"
   else
     fail "case a: PPK notifies: charon parsed '$req'"; grep "IKE_AUTH" "$RUN/a.log"
@@ -185,11 +183,11 @@ sw resp --terminate --ike ppk --force >/dev/null 2>&1
 
 # Case b: optional PPK, charon has it.
 policy "$RUN/b.toml" initiator ppk-1 "$PPK" false
-mark
+il_mark resp
 if connect "$RUN/b.log" "$RUN/b.toml"; then
   req=$(charon_auth_request)
   if grep -q "N(PPK_ID)" <<<"$req" && grep -q "N(NO_PPK)" <<<"$req" && confirmed "$RUN/b.log" \
-     && since | grep -q "using PPK for PPK_ID 'ppk-1'"; then
+     && il_since resp | grep -q "using PPK for PPK_ID 'ppk-1'"; then
     pass "case b: optional PPK: PPK_IDENTITY and NO_PPK_AUTH sent, charon used the PPK"
   else
     fail "case b: PPK notifies: charon parsed '$req'"; grep "IKE_AUTH" "$RUN/b.log"
@@ -203,13 +201,13 @@ sw resp --terminate --ike ppk --force >/dev/null 2>&1
 # Case c: a PPK charon lacks, optional everywhere: NO_PPK_AUTH fallback.
 policy "$RUN/c.toml" initiator ppk-x "$OTHER_PPK" false
 sed -i 's/^id = "init.iklppk.example"/id = "init2.iklppk.example"/' "$RUN/c.toml"
-mark
+il_mark resp
 if connect "$RUN/c.log" "$RUN/c.toml"; then
-  if ! confirmed "$RUN/c.log" && since | grep -q "using NO_PPK_AUTH notify" \
-     && ! since | grep -q "using PPK for"; then
+  if ! confirmed "$RUN/c.log" && il_since resp | grep -q "using NO_PPK_AUTH notify" \
+     && ! il_since resp | grep -q "using PPK for"; then
     pass "case c: charon had no PPK for ppk-x, authenticated with NO_PPK_AUTH, no PPK_IDENTITY back"
   else
-    fail "case c: fallback not visible"; grep "IKE_AUTH" "$RUN/c.log"; since | grep -i ppk
+    fail "case c: fallback not visible"; grep "IKE_AUTH" "$RUN/c.log"; il_since resp | grep -i ppk
   fi
   il_check_sas resp optional optional-child "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256" "AES_GCM_16-256"
 else
@@ -219,7 +217,7 @@ sw resp --terminate --ike optional --force >/dev/null 2>&1
 
 # Case d: same PPK_ID, another PPK: authentication must fail.
 policy "$RUN/d.toml" initiator ppk-1 "$OTHER_PPK" true
-mark
+il_mark resp
 if connect "$RUN/d.log" "$RUN/d.toml"; then
   fail "case d: ikelab connect established with a wrong PPK"; cat "$RUN/d.log"
 elif grep -q "AUTHENTICATION_FAILED" "$RUN/d.log" && ! sw resp --list-sas 2>&1 | grep -q "ESTABLISHED"; then
@@ -242,19 +240,19 @@ remote_ts = ["203.0.113.129/32"]
 EOP
 IOS_INIT='[ SA KE No N(REDIR_SUP) N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) ]'
 IOS_AUTH='[ IDi N(INIT_CONTACT) IDr AUTH CPRQ(ADDR MASK DHCP DNS ADDR6 DHCP6 DNS6 DOMAIN) N(ESP_TFC_PAD_N) N(NON_FIRST_FRAG) SA TSi TSr N(MOBIKE_SUP) ]'
-mark
+il_mark resp
 if connect "$RUN/f.log" "$RUN/f.toml"; then
-  init=$(since | grep -m1 "parsed IKE_SA_INIT request 0" | sed 's/.*request 0 //')
-  auth=$(since | grep -m1 "parsed IKE_AUTH request 1" | sed 's/.*request 1 //')
+  init=$(il_since resp | grep -m1 "parsed IKE_SA_INIT request 0" | sed 's/.*request 0 //')
+  auth=$(il_since resp | grep -m1 "parsed IKE_AUTH request 1" | sed 's/.*request 1 //')
   if [ "$init" = "$IOS_INIT" ] && [ "$auth" = "$IOS_AUTH" ]; then
     pass "case f: charon parsed the iOS sequences: IKE_SA_INIT $init, IKE_AUTH $auth"
   else
     fail "case f: charon parsed IKE_SA_INIT '$init' (want '$IOS_INIT'), IKE_AUTH '$auth' (want '$IOS_AUTH')"
   fi
-  since | grep -q "assigning virtual IP 10.9.0.1" && pass "case f: charon assigned 10.9.0.1 from its pool" \
-    || { fail "case f: no virtual IP"; since | grep -i "virtual\|pool"; }
+  il_since resp | grep -q "assigning virtual IP 10.9.0.1" && pass "case f: charon assigned 10.9.0.1 from its pool" \
+    || { fail "case f: no virtual IP"; il_since resp | grep -i "virtual\|pool"; }
 else
-  fail "case f: ikelab connect with the ios preset exited non-zero"; cat "$RUN/f.log"; since | tail -20
+  fail "case f: ikelab connect with the ios preset exited non-zero"; cat "$RUN/f.log"; il_since resp | tail -20
 fi
 sw resp --terminate --ike ios --force >/dev/null 2>&1
 
@@ -271,19 +269,19 @@ auth = { method = "psk", secret = "$PSK" }
 remote_ts = ["203.0.113.129/32"]
 EOP
 IOS_AUTH_EAP='[ IDi N(INIT_CONTACT) IDr CPRQ(ADDR MASK DHCP DNS ADDR6 DHCP6 DNS6 DOMAIN) N(ESP_TFC_PAD_N) N(NON_FIRST_FRAG) SA TSi TSr N(MOBIKE_SUP) N(EAP_ONLY) ]'
-mark
+il_mark resp
 connect "$RUN/g.log" "$RUN/g.toml"; rc=$?
-auth=$(since | grep -m1 "parsed IKE_AUTH request 1" | sed 's/.*request 1 //')
+auth=$(il_since resp | grep -m1 "parsed IKE_AUTH request 1" | sed 's/.*request 1 //')
 if [ "$auth" = "$IOS_AUTH_EAP" ]; then
   pass "case g: charon parsed the iOS EAP sequence: IKE_AUTH $auth"
 else
   fail "case g: charon parsed IKE_AUTH '$auth' (want '$IOS_AUTH_EAP')"
 fi
-if [ "$rc" = 0 ] && since | grep -q "EAP method EAP_MSCHAPV2 succeeded"; then
+if [ "$rc" = 0 ] && il_since resp | grep -q "EAP method EAP_MSCHAPV2 succeeded"; then
   pass "case g: EAP-MSCHAPv2 with charon succeeded, IKE SA and CHILD_SA up"
   il_check_sas resp ios-eap ios-eap-child "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" "AES_CBC-256/HMAC_SHA2_256_128"
 else
-  fail "case g: EAP-MSCHAPv2 with charon (ikelab exit $rc)"; tail -5 "$RUN/g.log"; since | grep -iE "eap|mschap" | tail -8
+  fail "case g: EAP-MSCHAPv2 with charon (ikelab exit $rc)"; tail -5 "$RUN/g.log"; il_since resp | grep -iE "eap|mschap" | tail -8
 fi
 sw resp --terminate --ike ios-eap --force >/dev/null 2>&1
 il_stop_charon resp
