@@ -17,7 +17,7 @@ use ikelab_crypto::rng::SeededRandom;
 use ikelab_engine::{CloseReason, Endpoint, EndpointConfig, EventKind, Timestamp};
 use ikelab_policy::{Duration, IkePolicy};
 use ikelab_profile::lower::explain::{self, Compatibility};
-use ikelab_profile::lower::gateway::{self, swanctl, Gateway};
+use ikelab_profile::lower::gateway::{self, swanctl};
 use ikelab_profile::lower::{intune, Lowering};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -211,17 +211,22 @@ pub fn connect(args: ConnectArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         SimOutcome::Failed(why) => {
-            println!("failed: {why} — {}", reason_sentence(&compat, &gw));
+            println!("{}", failure_line(&why, &compat));
             ExitCode::from(1)
         }
     }
 }
 
-fn reason_sentence(c: &Compatibility, _gw: &Gateway) -> String {
-    c.problems
-        .first()
-        .cloned()
-        .unwrap_or_else(|| c.explanation.clone())
+/// One line: what went wrong, and why when the static analysis knows.
+fn failure_line(why: &str, c: &Compatibility) -> String {
+    match c.problems.first() {
+        Some(problem) => format!("failed: {why} — {problem}"),
+        None if why.contains("AUTHENTICATION_FAILED") => format!(
+            "failed: {why} — proposals and auth methods match, so the gateway refused the \
+             device's credentials (shared secret, EAP AuthName/AuthPassword or certificate)"
+        ),
+        None => format!("failed: {why}"),
+    }
 }
 
 fn not_runnable(c: &Compatibility, why: &str) -> ExitCode {
@@ -435,11 +440,7 @@ fn live_connect(
                 ExitCode::SUCCESS
             }
             Ok(Err(why)) => {
-                let tail = compat
-                    .problems
-                    .first()
-                    .map_or(String::new(), |p| format!(" — {p}"));
-                println!("failed: {why}{tail}");
+                println!("{}", failure_line(&why, compat));
                 ExitCode::from(1)
             }
             Err(_) => {

@@ -115,3 +115,75 @@ fn lower_json_swanctl_and_simulated_connect() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ikelab's own EAP fixture (SharedSecret for the gateway, ExtendedAuthEnabled for the user)
+/// with `password` added as AuthPassword.
+fn eap_profile(dir: &Path, name: &str, password: &str) -> PathBuf {
+    let t = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpora/profiles/own/psk_eap_shared_uuid.mobileconfig.template"),
+    )
+    .unwrap();
+    let filled = t
+        .replace("{{UUID}}", "A1B2C3D4-0000-4000-8000-000000000009")
+        .replace("{{DOMAIN}}", "vpn.example.com")
+        .replace("{{VPNSECRET}}", "Gw-psk-81Lm-Tw2p-Qa7v")
+        .replace("{{VPNUSERNAME}}", "alice")
+        .replacen(
+            "<key>AuthName</key>",
+            &format!("<key>AuthPassword</key>\n<string>{password}</string>\n<key>AuthName</key>"),
+            1,
+        );
+    let p = dir.join(name);
+    std::fs::write(&p, filled).unwrap();
+    p
+}
+
+#[test]
+fn eap_profile_connects_to_its_generated_gateway_and_a_wrong_password_is_refused() {
+    let dir = scratch("eap");
+    let prof = eap_profile(&dir, "eap.mobileconfig", "alice-pass-1");
+    let redacted = Command::new(bin())
+        .args(["profile", "lower", "--format", "swanctl"])
+        .arg(&prof)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&redacted.stdout);
+    assert!(
+        text.contains("eap-") && !text.contains("alice-pass-1") && !text.contains("Gw-psk"),
+        "{text}"
+    );
+    let out = Command::new(bin())
+        .args(["profile", "lower", "--format", "swanctl", "--with-secrets"])
+        .arg(&prof)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let gw = dir.join("swanctl.conf");
+    std::fs::write(&gw, &out.stdout).unwrap();
+    let connect = |p: &Path| {
+        let out = Command::new(bin())
+            .args(["profile", "connect"])
+            .arg(p)
+            .arg("--gateway")
+            .arg(&gw)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = connect(&prof);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("connected: IKE "), "{stdout}");
+    let wrong = eap_profile(&dir, "wrong.mobileconfig", "not-alices-password");
+    let (code, stdout) = connect(&wrong);
+    assert_eq!(code, Some(1), "{stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("failed:")).unwrap();
+    assert!(
+        line.contains("AUTHENTICATION_FAILED") && line.contains("credentials"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,6 +18,7 @@ use ikelab_wire::iana::{AuthMethod, CertEncoding, HashAlgorithm, IdType};
 use ikelab_wire::payload::{AuthPayload, CertPayload, IdPayload};
 
 use crate::digest::sha1;
+use crate::eap_tls::{TlsClientSetup, TlsServerSetup};
 use crate::violation::AuthFailure;
 use crate::ConfigError;
 
@@ -62,17 +63,34 @@ pub(crate) enum LocalCredential {
         /// EAP identity; the IKE identity when absent.
         identity: Option<String>,
         password: Secret,
+        /// EAP-TLS instead of EAP-MSCHAPv2 (filled by `eap_tls::attach`).
+        tls: Option<TlsClientSetup>,
     },
 }
 
 /// The EAP methods the engine runs.
 fn eap_method(policy: &str, method: EapMethod) -> Result<(), ConfigError> {
     match method {
-        EapMethod::Mschapv2 => Ok(()),
+        EapMethod::Mschapv2 | EapMethod::Tls => Ok(()),
         m => Err(ConfigError::policy(
             policy,
-            format!("EAP method {m:?} is not implemented (EAP-MSCHAPv2 is)"),
+            format!("EAP method {m:?} is not implemented (EAP-MSCHAPv2 and EAP-TLS are)"),
         )),
+    }
+}
+
+/// EAP-TLS needs its `tls` section; other methods must not have one.
+fn eap_tls_section(policy: &str, method: EapMethod, has_tls: bool) -> Result<(), ConfigError> {
+    match (method, has_tls) {
+        (EapMethod::Tls, false) => Err(ConfigError::policy(
+            policy,
+            "EAP-TLS needs a `tls` section (certificate and key, or trust anchors)",
+        )),
+        (m, true) if m != EapMethod::Tls => Err(ConfigError::policy(
+            policy,
+            format!("a `tls` section with EAP method {m:?}"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -126,11 +144,20 @@ impl LocalCredential {
                 eap_method: method,
                 identity,
                 password,
+                tls,
             } => {
                 eap_method(policy, *method)?;
+                eap_tls_section(policy, *method, tls.is_some())?;
+                if *method == EapMethod::Mschapv2 && password.expose().is_empty() {
+                    return Err(ConfigError::policy(
+                        policy,
+                        "EAP-MSCHAPv2 without a password",
+                    ));
+                }
                 Ok(Self::Eap {
                     identity: identity.clone(),
                     password: password.clone(),
+                    tls: None,
                 })
             }
         }
@@ -278,6 +305,8 @@ pub(crate) enum RemoteCredential {
     /// We are the EAP server (RFC 7296 §2.16) for these users.
     Eap {
         users: Vec<EapUser>,
+        /// EAP-TLS instead of EAP-MSCHAPv2 (filled by `eap_tls::attach`).
+        tls: Option<TlsServerSetup>,
     },
 }
 
@@ -299,10 +328,13 @@ impl RemoteCredential {
             RemoteAuth::Eap {
                 eap_method: m,
                 users,
+                tls,
             } => {
                 eap_method(policy, *m)?;
+                eap_tls_section(policy, *m, tls.is_some())?;
                 Ok(Self::Eap {
                     users: users.clone(),
+                    tls: None,
                 })
             }
         }

@@ -54,7 +54,7 @@ impl core::fmt::Display for EapError {
             Self::ServerNotAuthenticated => f.write_str(
                 "EAP-MSCHAPv2 authenticator response does not match: the server does not know the password",
             ),
-            Self::BadCredentials(r) => write!(f, "EAP-MSCHAPv2 credentials refused: {r}"),
+            Self::BadCredentials(r) => write!(f, "EAP credentials refused: {r}"),
             Self::Unexpected(r) => write!(f, "unexpected EAP message: {r}"),
             Self::Malformed(r) => write!(f, "malformed EAP message: {r}"),
         }

@@ -50,6 +50,7 @@ pub fn responder_state_eap(data: &[u8]) {
         eap_method: EapMethod::Mschapv2,
         identity: Some("alice".into()),
         password: password(),
+        tls: None,
     };
     server.remote.auth = RemoteAuth::Eap {
         eap_method: EapMethod::Mschapv2,
@@ -57,6 +58,7 @@ pub fn responder_state_eap(data: &[u8]) {
             identity: "alice".into(),
             password: password(),
         }],
+        tls: None,
     };
     for p in [&mut server, &mut client] {
         p.features.mobike = true;
@@ -236,6 +238,7 @@ mod tests {
             eap_method: EapMethod::Mschapv2,
             identity: Some("alice".into()),
             password: password(),
+            tls: None,
         };
         server.remote.auth = RemoteAuth::Eap {
             eap_method: EapMethod::Mschapv2,
@@ -243,6 +246,7 @@ mod tests {
                 identity: "alice".into(),
                 password: password(),
             }],
+            tls: None,
         };
         // IKE_SA_INIT, then the IKE_AUTH rounds (identity, challenge, success, AUTH).
         assert_eq!(run_with(&[0; 8], server, client), 1);

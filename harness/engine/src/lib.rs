@@ -19,6 +19,7 @@
 mod authn;
 mod digest;
 mod eap;
+mod eap_tls;
 pub mod endpoint;
 mod error;
 mod event;

@@ -223,6 +223,7 @@ fn ios_preset_with_eap_sends_the_recorded_sequence() {
             identity: "iphone".into(),
             password: Secret::new(b"password".to_vec()),
         }],
+        tls: None,
     };
     server.pool = server_pool();
     let (client, _) = psk_policies();
@@ -232,6 +233,7 @@ fn ios_preset_with_eap_sends_the_recorded_sequence() {
             eap_method: EapMethod::Mschapv2,
             identity: Some("iphone".into()),
             password: Secret::new(b"password".to_vec()),
+            tls: None,
         },
     };
     let remote = Remote {

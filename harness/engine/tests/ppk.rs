@@ -344,6 +344,7 @@ fn ppk_with_eap_is_refused_as_configuration() {
         eap_method: ikelab_policy::EapMethod::Mschapv2,
         identity: None,
         password: Secret::new(b"password".to_vec()),
+        tls: None,
     };
     let mut p = Pair::new(13, server.clone());
     let err =
@@ -361,6 +362,7 @@ fn ppk_with_eap_is_refused_as_configuration() {
     server.remote.auth = ikelab_policy::RemoteAuth::Eap {
         eap_method: ikelab_policy::EapMethod::Mschapv2,
         users: Vec::new(),
+        tls: None,
     };
     match Endpoint::new(config(1, Some(server))) {
         Err(e) => assert!(e.to_string().contains("PPK"), "{e}"),

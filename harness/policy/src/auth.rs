@@ -7,6 +7,11 @@
 //! auth = { method = "pubkey", certificate = "certs/client.pem", private_key = "keys/client.pem" }
 //! [remote]
 //! auth = { method = "pubkey", trust_anchors = ["certs/ca.pem"] }
+//! # EAP-TLS client (the gateway's TLS certificate is checked against remote.auth's anchors):
+//! # auth = { method = "eap", eap_method = "tls", identity = "me@example",
+//! #         tls = { certificate = "c.pem", private_key = "k.pem", fragment_size = 1000 } }
+//! # EAP-TLS server, as [remote] (it answers with local.auth's pubkey certificate):
+//! # auth = { method = "eap", eap_method = "tls", tls = { trust_anchors = ["ca.pem"] } }
 //! ```
 //!
 //! Certificates and keys are inline PEM or file paths; the engine does no I/O, so paths are
@@ -44,8 +49,56 @@ pub enum LocalAuth {
         /// EAP identity; the IKE identity when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         identity: Option<String>,
+        /// EAP-MSCHAPv2's password; unused (may be absent) with EAP-TLS.
+        #[serde(default = "no_password")]
         password: Secret,
+        /// EAP-TLS: our certificate and key (`certificate`, `private_key`, `chain`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tls: Option<EapTls>,
     },
+}
+
+fn no_password() -> Secret {
+    Secret::new(Vec::new())
+}
+
+/// EAP-TLS settings (RFC 5216). The client sends `certificate` (with `chain`) and proves
+/// `private_key`; it checks the server's certificate against `trust_anchors`, else against
+/// the `remote.auth` pubkey trust anchors. The server answers with its IKE certificate and
+/// key (`local.auth` pubkey) and requires a client certificate chaining to `trust_anchors`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EapTls {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertSource>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<CertSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<KeySource>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust_anchors: Vec<CertSource>,
+    /// Largest TLS data in one EAP-TLS message; longer TLS messages are fragmented (§3.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fragment_size: Option<u16>,
+    /// Highest TLS version offered or accepted: "1.2" or "1.3" (the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_version: Option<String>,
+}
+
+impl EapTls {
+    /// Reads file sources (relative paths from `base`).
+    pub fn load(&mut self, base: &Path) -> Result<(), PolicyError> {
+        for c in self.certificate.iter_mut().chain(&mut self.chain) {
+            c.load(base)?;
+        }
+        for c in &mut self.trust_anchors {
+            c.load(base)?;
+        }
+        if let Some(k) = &mut self.private_key {
+            k.load(base)?;
+        }
+        Ok(())
+    }
 }
 
 /// How we check the peer.
@@ -64,7 +117,12 @@ pub enum RemoteAuth {
     /// The peer authenticates with EAP against these users; we are the EAP server.
     Eap {
         eap_method: EapMethod,
+        /// EAP-MSCHAPv2's users; none with EAP-TLS.
+        #[serde(default)]
         users: Vec<EapUser>,
+        /// EAP-TLS: `trust_anchors` for the client certificate.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tls: Option<EapTls>,
     },
 }
 
@@ -360,6 +418,41 @@ mod tests {
             out.contains("BEGIN CERTIFICATE") && !out.contains("PRIVATE KEY"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn eap_tls_forms() {
+        let pem_cert = pem::encode("CERTIFICATE", &[0x30, 0x00]);
+        let pem_key = pem::encode("PRIVATE KEY", &[0x30, 0x01, 0x07]);
+        let text = format!(
+            "auth = {{ method = \"eap\", eap_method = \"tls\", identity = \"me\", tls = {{ certificate = '''{pem_cert}''', private_key = '''{pem_key}''', fragment_size = 300 }} }}"
+        );
+        let w: W = toml::from_str(&text).unwrap();
+        let LocalAuth::Eap {
+            eap_method,
+            password,
+            tls: Some(tls),
+            ..
+        } = &w.auth
+        else {
+            panic!("{:?}", w.auth)
+        };
+        assert_eq!(*eap_method, EapMethod::Tls);
+        assert!(password.expose().is_empty());
+        assert_eq!(tls.fragment_size, Some(300));
+        let key = tls.private_key.as_ref().unwrap().der().unwrap().1;
+        assert_eq!(key.expose(), [0x30, 0x01, 0x07]);
+        assert!(!format!("{w:?}").contains("48, 1, 7"), "key bytes in Debug");
+        let out = toml::to_string(&w).unwrap();
+        assert!(
+            out.contains("<redacted>") && !out.contains("PRIVATE KEY"),
+            "{out}"
+        );
+        let e = toml::from_str::<W>(
+            r#"auth = { method = "eap", eap_method = "tls", tls = { colour = 1 } }"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
     }
 
     #[test]

@@ -45,7 +45,7 @@ use ikelab_wire::iana::CpAttributeType;
 use serde::{Deserialize, Serialize};
 
 pub use auth::{
-    CertSource, EapMethod, EapUser, KeySource, LocalAuth, RemoteAuth, SignatureMethod,
+    CertSource, EapMethod, EapTls, EapUser, KeySource, LocalAuth, RemoteAuth, SignatureMethod,
     SignaturePolicy,
 };
 pub use duration::{Duration, DurationError};
@@ -271,7 +271,11 @@ impl IkePolicy {
                 }
                 private_key.load(base)?;
             }
+            LocalAuth::Eap { tls: Some(t), .. } => t.load(base)?,
             LocalAuth::Psk { .. } | LocalAuth::Eap { .. } => {}
+        }
+        if let RemoteAuth::Eap { tls: Some(t), .. } = &mut self.remote.auth {
+            t.load(base)?;
         }
         if let RemoteAuth::Pubkey { trust_anchors, .. } = &mut self.remote.auth {
             for c in trust_anchors {

@@ -12,6 +12,9 @@
 #   3. Aeron 09 against the generated gateway with `proposals` replaced by
 #      aes256-sha256-modp2048: exit 1 and a one-line reason naming NO_PROPOSAL_CHOSEN and the
 #      profile's and the gateway's proposals
+#   4. ikelab's own EAP fixture (corpora/profiles/own/psk_eap_shared_uuid: SharedSecret for the
+#      gateway, ExtendedAuthEnabled with AuthName/AuthPassword for the user, AES-256-GCM/ECP-521):
+#      charon (eap-mschapv2) checks the user's EAP-MSCHAPv2 credentials and establishes
 #
 # Usage: lowered.sh IKELAB_BINARY   (root; strongswan-charon, -swanctl, charon-systemd,
 #                                     libcharon-extra-plugins installed)
@@ -27,6 +30,8 @@ NS_B=ikllow-b
 # shellcheck source=../../../scripts/interop-lib.sh
 . "$HERE/../../../scripts/interop-lib.sh"
 il_require
+il_require_plugin eap-identity eap-mschapv2
+CHARON_PLUGINS="$CHARON_PLUGINS_DEFAULT eap-identity eap-mschapv2"
 il_begin
 il_netns_pair ikllow
 
@@ -38,6 +43,8 @@ fill() {
       -e 's/\${SHARED_SECRET}/ikllow lowered psk 0123456789/g; s/\${CONN_SHARED_SECRET}/ikllow lowered psk 0123456789/g' \
       -e 's/\${PROFILE_UUID}/A1B2C3D4-0000-4000-8000-000000000001/g' \
       -e 's/\${SERVICE_UUID}/A1B2C3D4-0000-4000-8000-000000000002/g; s/\${CONN_UUID}/A1B2C3D4-0000-4000-8000-000000000002/g' \
+      -e 's/{{DOMAIN}}/vpn.ikllow.example/g; s/{{UUID}}/A1B2C3D4-0000-4000-8000-000000000009/g' \
+      -e 's/{{VPNSECRET}}/ikllow lowered psk 0123456789/g; s/{{VPNUSERNAME}}/alice/g' \
       -e 's/\${[A-Z_]*}/Example/g' "$1" > "$2"
 }
 
@@ -48,8 +55,9 @@ stop_gw() { il_stop_charon gw; }
 
 # connect_ok CASE TEMPLATE WANT_IKE_TRANSFORMS
 connect_ok() {
-  local prof=$RUN/$1.mobileconfig gw=$RUN/$1.swanctl.conf out
-  fill "$CORPUS/$2" "$prof"
+  local prof=$RUN/$1.mobileconfig gw=$RUN/$1.swanctl.conf out src=$2
+  [ -f "$src" ] || src=$CORPUS/$2
+  fill "$src" "$prof"
   "$IKELAB" profile lower --format swanctl --with-secrets "$prof" > "$gw" || { fail "$1: lower --format swanctl"; return; }
   start_gw "$gw" || { fail "$1: gateway did not load the generated swanctl.conf"; return; }
   out=$(ip netns exec "$NS_A" "$IKELAB" profile connect "$prof" --gateway "$gw" --live 198.51.100.2 --timeout 15 2>&1)
@@ -67,6 +75,14 @@ connect_ok() {
 
 connect_ok aeron09 09_aeron_profile-psk.xml.template "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384"
 connect_ok gaomd08 08_gaomd_generate-mobileconfig.mobileconfig.template "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048"
+
+# 4. EAP-MSCHAPv2 user credentials from the profile, checked by charon.
+sed 's|<key>AuthName</key>|<key>AuthPassword</key><string>ikllow alice password</string><key>AuthName</key>|' \
+  "$CORPUS/own/psk_eap_shared_uuid.mobileconfig.template" > "$RUN/eap.template"
+connect_ok eap-own "$RUN/eap.template" "AES_GCM_16-256/PRF_HMAC_SHA2_256/ECP_521"
+grep -q "EAP method EAP_MSCHAPV2 succeeded" "$RUN/gw/charon.log" 2>/dev/null \
+  || grep -q "EAP_MSCHAPV2 succeeded\|authentication of 'alice' with EAP successful" "$RUN/gw/charon.log" \
+  && pass "eap-own: charon logged the EAP-MSCHAPv2 success" || fail "eap-own: no EAP success in charon's log"
 
 # 3. A gateway whose proposals exclude the profile's.
 prof=$RUN/aeron09.mobileconfig

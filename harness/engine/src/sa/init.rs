@@ -46,8 +46,9 @@ impl Credentials {
     /// From the policy; the local identity defaults to the certificate subject or `local`'s IP.
     pub fn new(policy: &IkePolicy, local: SocketAddr) -> Result<Self, ConfigError> {
         super::ppk::check_policy(policy)?;
-        let local_cred = LocalCredential::from_policy(&policy.name, &policy.local.auth)?;
-        let remote = RemoteCredential::from_policy(&policy.name, &policy.remote.auth)?;
+        let mut local_cred = LocalCredential::from_policy(&policy.name, &policy.local.auth)?;
+        let mut remote = RemoteCredential::from_policy(&policy.name, &policy.remote.auth)?;
+        crate::eap_tls::attach(policy, &mut local_cred, &mut remote)?;
         let local_id = policy
             .local
             .id

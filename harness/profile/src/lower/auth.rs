@@ -182,6 +182,15 @@ pub fn methods(sink: &mut Sink, ike: &Dictionary, path: &str) -> AuthOut {
 }
 
 /// The policy's auth, when the reference client can use it; `Err` says why not.
+/// The payload's SharedSecret (string or data), when non-empty.
+pub fn shared_secret(ike: &Dictionary) -> Option<Secret> {
+    match ike.get("SharedSecret") {
+        Some(Value::String(s)) if !s.is_empty() => Some(Secret::new(s.as_bytes().to_vec())),
+        Some(Value::Data(d)) if !d.is_empty() => Some(Secret::new(d.clone())),
+        _ => None,
+    }
+}
+
 pub fn policy_auth(
     sink: &mut Sink,
     a: &AuthOut,
@@ -189,11 +198,7 @@ pub fn policy_auth(
     path: &str,
     anchors: &[Vec<u8>],
 ) -> Result<(LocalAuth, RemoteAuth), String> {
-    let psk = || match ike.get("SharedSecret") {
-        Some(Value::String(s)) if !s.is_empty() => Some(Secret::new(s.as_bytes().to_vec())),
-        Some(Value::Data(d)) if !d.is_empty() => Some(Secret::new(d.clone())),
-        _ => None,
-    };
+    let psk = || shared_secret(ike);
     let local = match &a.local_method {
         LocalMethod::Psk => match psk() {
             Some(secret) => LocalAuth::Psk { secret },
@@ -213,6 +218,7 @@ pub fn policy_auth(
                     eap_method: EapMethod::Mschapv2,
                     identity,
                     password: Secret::new(pw.as_bytes().to_vec()),
+                    tls: None,
                 },
                 None => return Err("EAP-MSCHAPv2 without AuthPassword: the device prompts the user for the password".into()),
             }

@@ -230,6 +230,13 @@ pub struct LoweredPayload {
     /// The reference client's policy (secrets inside; never serialized here).
     #[serde(skip)]
     pub policy: Option<IkePolicy>,
+    /// The profile's SharedSecret, also when there is no policy (a generated gateway needs it
+    /// even if the device's password is prompted); never serialized.
+    #[serde(skip)]
+    pub shared_secret: Option<Secret>,
+    /// The profile's AuthName (EAP identity), when set.
+    #[serde(skip)]
+    pub eap_identity: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -631,5 +638,7 @@ fn lower_ikev2(
         ike_params,
         child_params,
         policy,
+        shared_secret: auth::shared_secret(ike),
+        eap_identity: nonempty(ike, "AuthName").map(str::to_string),
     }
 }

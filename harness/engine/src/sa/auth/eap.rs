@@ -22,7 +22,8 @@ use super::super::exchange::Purpose;
 use super::super::{error_notify, has_notify, notify, required, single, Ctx, Followup, IkeSa};
 use super::{State, CHILD_SA_ERRORS};
 use crate::authn::{psk_mac, signed_octets, LocalCredential, RemoteCredential};
-use crate::eap::{EapError, Peer, PeerStep, Server, ServerStep};
+use crate::eap::{EapError, Peer, PeerStep, ServerStep};
+use crate::eap_tls::{AnyPeer, AnyServer, TlsPeer};
 use crate::event::CloseReason;
 use crate::violation::{AuthFailure, Violation};
 use crate::EngineError;
@@ -36,7 +37,7 @@ pub(crate) enum EapSession {
 }
 
 pub(crate) struct ClientEap {
-    peer: Peer,
+    peer: AnyPeer,
     /// We sent EAP_ONLY_AUTHENTICATION (RFC 5998).
     eap_only: bool,
     /// The responder's IDr, once its first response arrived.
@@ -48,7 +49,7 @@ pub(crate) struct ClientEap {
 }
 
 pub(crate) struct ServerEap {
-    server: Server,
+    server: AnyServer,
     /// The first IKE_AUTH request: its SA, TS, CP and notifies are answered at the end.
     first_request: Vec<Payload>,
     idi: IdPayload,
@@ -106,7 +107,12 @@ impl IkeSa {
     /// Initiator: prepares the EAP peer when our credential is EAP; returns the notifies for
     /// the first IKE_AUTH request (EAP_ONLY_AUTHENTICATION when the policy asks for it).
     pub(super) fn eap_client_start(&mut self) -> Vec<Payload> {
-        let LocalCredential::Eap { identity, password } = &self.local_cred else {
+        let LocalCredential::Eap {
+            identity,
+            password,
+            tls,
+        } = &self.local_cred
+        else {
             return Vec::new();
         };
         let identity = identity.clone().map_or_else(
@@ -118,7 +124,10 @@ impl IkeSa {
         );
         let eap_only = self.policy.features.eap_only;
         self.eap = Some(Box::new(EapSession::Client(Box::new(ClientEap {
-            peer: Peer::new(identity, password.clone()),
+            peer: match tls {
+                Some(setup) => AnyPeer::Tls(Box::new(TlsPeer::new(identity, setup.clone()))),
+                None => AnyPeer::Mschapv2(Peer::new(identity, password.clone())),
+            },
             eap_only,
             idr: None,
             first_method: None,
@@ -315,11 +324,12 @@ impl IkeSa {
         inner: &[Payload],
         idi: &IdPayload,
     ) -> Result<Followup, EngineError> {
-        let RemoteCredential::Eap { users } = &self.remote_cred else {
+        let RemoteCredential::Eap { users, tls } = &self.remote_cred else {
             let v = Violation::AuthenticationFailed(AuthFailure::WrongMethod { method: 0 });
             return self.eap_refuse(ctx, message_id, v, Vec::new());
         };
         let users = users.clone();
+        let tls = tls.clone();
         // §1.2: SAi2, TSi and TSr are mandatory (as in on_auth_request).
         for ty in [PayloadType::SA, PayloadType::TSI, PayloadType::TSR] {
             let found = required(inner, X, ty, |b| {
@@ -392,7 +402,7 @@ impl IkeSa {
             out.push(Payload::new(PayloadBody::Auth(our_auth)));
         }
         let identifier = ctx.random(1)?.first().copied().unwrap_or(1);
-        let (server, first) = Server::start(users, identifier);
+        let (server, first) = AnyServer::start(users, tls.as_ref(), identifier);
         out.push(eap_payload(first));
         self.respond(ctx, X, message_id, out)?;
         self.eap = Some(Box::new(EapSession::Server(Box::new(ServerEap {

@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 
 use ikelab_policy::{
-    AddressPool, ChildPolicy, ChildProposal, IdentityMatch, IkePolicy, IkeProposal, IpNet, Local,
-    LocalAuth, Remote, RemoteAuth, Secret, TsSpec,
+    AddressPool, ChildPolicy, ChildProposal, EapMethod, EapUser, IdentityMatch, IkePolicy,
+    IkeProposal, IpNet, Local, LocalAuth, Remote, RemoteAuth, Secret, TsSpec,
 };
 
 use super::{ClientAuth, Gateway, GatewayAuth, GatewayError};
@@ -240,45 +240,79 @@ pub fn parse(file: &str, text: &str) -> Result<Gateway, GatewayError> {
         None => IdentityMatch::Any,
     };
 
-    // A responder policy for the simulation: PSK gateways only (certificates are files).
-    let secret = root.child("secrets").and_then(|s| {
+    // A responder policy for the simulation: PSK gateways (certificates are files) checking
+    // the device by PSK or by EAP-MSCHAPv2 against the `secrets.eap*` users.
+    let secrets = root.child("secrets");
+    let secret = secrets.and_then(|s| {
         s.children
             .iter()
             .filter(|c| c.name.starts_with("ike"))
             .find_map(|c| c.get("secret"))
     });
-    let (policy, policy_note) = match (auth, client, secret) {
-        (GatewayAuth::Psk, ClientAuth::Psk, Some(sec)) => match Secret::parse(sec) {
-            Ok(secret) => {
-                let mut p = IkePolicy::new(
-                    Local { id: id.clone(), auth: LocalAuth::Psk { secret: secret.clone() } },
-                    Remote { id: accepts.clone(), auth: RemoteAuth::Psk { secret } },
-                );
-                p.name = conn.name.clone();
-                p.ike_proposals = ike_proposals.clone();
-                let local_ts: Vec<TsSpec> = child
-                    .and_then(|c| c.get("local_ts"))
-                    .map(|v| v.split(',').filter_map(|t| t.trim().parse().ok()).collect())
-                    .unwrap_or_else(|| vec![TsSpec::DYNAMIC]);
-                p.children = vec![ChildPolicy {
-                    name: child.map_or("child".into(), |c| c.name.clone()),
-                    proposals: esp_proposals.clone(),
-                    local_ts: if local_ts.is_empty() { vec![TsSpec::DYNAMIC] } else { local_ts },
-                    ..ChildPolicy::default()
-                }];
-                p.pool = conn.get("pools").and_then(|names| {
-                    let pools = root.child("pools")?;
-                    let name = names.split(',').next()?.trim();
-                    let addrs = pools.child(name)?.get("addrs")?;
-                    let ranges: Vec<IpNet> = addrs.split(',').filter_map(|a| a.trim().parse().ok()).collect();
-                    (!ranges.is_empty()).then_some(AddressPool { ranges, dns: Vec::new(), domains: Vec::new() })
-                });
-                (Some(p), None)
-            }
-            Err(e) => (None, Some(format!("the PSK in `secrets` does not parse: {e}"))),
+    let (policy, policy_note) = match (auth, secret) {
+        (GatewayAuth::Psk, Some(sec)) => match Secret::parse(sec) {
+            Ok(secret) => match sim_client_auth(client, &secret, secrets) {
+                Ok(remote_auth) => {
+                    let mut p = IkePolicy::new(
+                        Local {
+                            id: id.clone(),
+                            auth: LocalAuth::Psk { secret },
+                        },
+                        Remote {
+                            id: accepts.clone(),
+                            auth: remote_auth,
+                        },
+                    );
+                    p.name = conn.name.clone();
+                    p.ike_proposals = ike_proposals.clone();
+                    let local_ts: Vec<TsSpec> = child
+                        .and_then(|c| c.get("local_ts"))
+                        .map(|v| v.split(',').filter_map(|t| t.trim().parse().ok()).collect())
+                        .unwrap_or_else(|| vec![TsSpec::DYNAMIC]);
+                    p.children = vec![ChildPolicy {
+                        name: child.map_or("child".into(), |c| c.name.clone()),
+                        proposals: esp_proposals.clone(),
+                        local_ts: if local_ts.is_empty() {
+                            vec![TsSpec::DYNAMIC]
+                        } else {
+                            local_ts
+                        },
+                        ..ChildPolicy::default()
+                    }];
+                    p.pool = conn.get("pools").and_then(|names| {
+                        let pools = root.child("pools")?;
+                        let name = names.split(',').next()?.trim();
+                        let addrs = pools.child(name)?.get("addrs")?;
+                        let ranges: Vec<IpNet> = addrs
+                            .split(',')
+                            .filter_map(|a| a.trim().parse().ok())
+                            .collect();
+                        (!ranges.is_empty()).then_some(AddressPool {
+                            ranges,
+                            dns: Vec::new(),
+                            domains: Vec::new(),
+                        })
+                    });
+                    (Some(p), None)
+                }
+                Err(why) => (None, Some(why)),
+            },
+            Err(e) => (
+                None,
+                Some(format!("the PSK in `secrets` does not parse: {e}")),
+            ),
         },
-        (GatewayAuth::Psk, ClientAuth::Psk, None) => (None, Some("no `secrets` entry with the PSK (generate with --with-secrets)".into())),
-        _ => (None, Some(format!("the simulated gateway supports PSK only; this one uses local auth {} and remote auth {}", auth.label(), client.label()))),
+        (GatewayAuth::Psk, None) => (
+            None,
+            Some("no `secrets` entry with the PSK (generate with --with-secrets)".into()),
+        ),
+        (GatewayAuth::Pubkey, _) => (
+            None,
+            Some(format!(
+                "the simulated gateway authenticates with a PSK only; this one uses local auth {}",
+                auth.label()
+            )),
+        ),
     };
     Ok(Gateway {
         kind: "swanctl",
@@ -294,6 +328,52 @@ pub fn parse(file: &str, text: &str) -> Result<Gateway, GatewayError> {
         policy,
         policy_note,
     })
+}
+
+/// How the simulated gateway checks the device: the same PSK, or EAP-MSCHAPv2 users from
+/// `secrets.eap*` (`id`, `secret`).
+fn sim_client_auth(
+    client: ClientAuth,
+    psk: &Secret,
+    secrets: Option<&Section>,
+) -> Result<RemoteAuth, String> {
+    match client {
+        ClientAuth::Psk => Ok(RemoteAuth::Psk {
+            secret: psk.clone(),
+        }),
+        ClientAuth::EapMschapv2 => {
+            let mut users = Vec::new();
+            for c in secrets
+                .map(|s| s.children.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter(|c| c.name.starts_with("eap"))
+            {
+                let (Some(identity), Some(secret)) = (c.get("id"), c.get("secret")) else {
+                    continue;
+                };
+                let password = Secret::parse(secret).map_err(|e| {
+                    format!("the secret of `secrets.{}` does not parse: {e}", c.name)
+                })?;
+                users.push(EapUser {
+                    identity: identity.to_string(),
+                    password,
+                });
+            }
+            if users.is_empty() {
+                return Err("no `secrets.eap*` entry with an id and a secret for the EAP-MSCHAPv2 users (the profile has no AuthName/AuthPassword, or rerun with --with-secrets)".into());
+            }
+            Ok(RemoteAuth::Eap {
+                eap_method: EapMethod::Mschapv2,
+                users,
+                tls: None,
+            })
+        }
+        other => Err(format!(
+            "the simulated gateway checks devices by PSK or EAP-MSCHAPv2; this one uses remote auth {}",
+            other.label()
+        )),
+    }
 }
 
 /// Options for the generated gateway.
@@ -418,17 +498,26 @@ pub fn emit(p: &LoweredPayload, file: &str, opts: &EmitOptions) -> String {
     let _ = writeln!(o, "    addrs = {}", opts.pool);
     let _ = writeln!(o, "  }}");
     let _ = writeln!(o, "}}");
-    let secret = p.policy.as_ref().and_then(|pol| match &pol.local.auth {
-        LocalAuth::Psk { secret } => Some(secret.clone()),
+    // One SharedSecret serves the device (SharedSecret auth) or the gateway (EAP client with
+    // a PSK-authenticated gateway). The EAP password may be missing (the device prompts).
+    let psk = p.shared_secret.clone();
+    let eap_password = p.policy.as_ref().and_then(|pol| match &pol.local.auth {
+        LocalAuth::Eap { password, .. } => Some(password.clone()),
         _ => None,
     });
-    if p.auth.local_method == LocalMethod::Psk || p.auth.remote_method == RemoteMethod::Psk {
-        let _ = writeln!(o, "secrets {{");
+    let uses_psk =
+        p.auth.local_method == LocalMethod::Psk || p.auth.remote_method == RemoteMethod::Psk;
+    let uses_eap = p.auth.local_method == LocalMethod::EapMschapv2;
+    if !uses_psk && !uses_eap {
+        return o;
+    }
+    let _ = writeln!(o, "secrets {{");
+    if uses_psk {
         let _ = writeln!(o, "  ike-{name} {{");
         if let Some(r) = p.remote_id.as_ref().and_then(|r| r.identity.as_ref()) {
             let _ = writeln!(o, "    id-gateway = {r}");
         }
-        match (opts.with_secrets, secret) {
+        match (opts.with_secrets, psk) {
             (true, Some(s)) => {
                 let _ = writeln!(o, "    secret = 0x{}", hex(s.expose()));
             }
@@ -443,13 +532,33 @@ pub fn emit(p: &LoweredPayload, file: &str, opts: &EmitOptions) -> String {
             }
         }
         let _ = writeln!(o, "  }}");
-        let _ = writeln!(o, "}}");
-    } else if p.auth.local_method == LocalMethod::EapMschapv2 {
-        let _ = writeln!(
-            o,
-            "# secrets {{ eap-user {{ id = <AuthName>  secret = <password> }} }}"
-        );
     }
+    if uses_eap {
+        match (&p.eap_identity, opts.with_secrets, eap_password) {
+            (Some(id), true, Some(password)) => {
+                let _ = writeln!(o, "  eap-{name} {{");
+                let _ = writeln!(o, "    id = {id}");
+                let _ = writeln!(o, "    secret = 0x{}", hex(password.expose()));
+                let _ = writeln!(o, "  }}");
+            }
+            (Some(id), false, Some(_)) => {
+                let _ = writeln!(o, "  eap-{name} {{");
+                let _ = writeln!(o, "    id = {id}");
+                let _ = writeln!(o, "    secret = \"<redacted>\"  # rerun with --with-secrets to write the profile's AuthPassword");
+                let _ = writeln!(o, "  }}");
+            }
+            (Some(id), _, None) => {
+                let _ = writeln!(o, "  # eap-{name} {{ id = {id}  secret = <the password the user types> }}  (the profile has no AuthPassword)");
+            }
+            (None, _, _) => {
+                let _ = writeln!(
+                    o,
+                    "  # eap-user {{ id = <AuthName>  secret = <password> }}  (the profile has no AuthName: the device asks the user)"
+                );
+            }
+        }
+    }
+    let _ = writeln!(o, "}}");
     o
 }
 
