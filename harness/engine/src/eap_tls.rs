@@ -10,7 +10,7 @@
 //! commitment message 0x00 (RFC 9190 §2.5) and the peer accepts EAP-Success only after it.
 
 mod conn;
-mod frames;
+pub(crate) mod frames;
 
 use ikelab_crypto::KeyBytes;
 use ikelab_policy::{EapUser, IkePolicy, LocalAuth, RemoteAuth};

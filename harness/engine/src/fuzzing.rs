@@ -371,3 +371,59 @@ mod eap_tests {
         super::eap_mschapv2(&[2, 2, 7, 26, 255, 1, 2, 3]);
     }
 }
+
+/// EAP-TLS framing (RFC 5216 §3.1). The first octet picks the fragment size; the rest is
+/// (a) a TLS flight that must come out of fragmentation and reassembly unchanged, and
+/// (b) a sequence of received EAP-TLS messages (`len bytes…`) for the reassembler, which
+/// must never panic nor hand out more than its limit.
+pub fn eap_tls_frames(data: &[u8]) {
+    use crate::eap_tls::frames::{Frames, Incoming, MAX_TLS_MESSAGE};
+
+    let [size, rest @ ..] = data else {
+        return;
+    };
+    let fragment = 16 + usize::from(*size) * 8;
+    let (mut tx, mut rx) = (Frames::new(fragment), Frames::new(fragment));
+    tx.queue(rest.to_vec());
+    let mut reassembled = None;
+    for _ in 0..=rest.len() / 16 + 1 {
+        match rx.receive(&tx.next_fragment()) {
+            Ok(Incoming::Message(m)) => {
+                reassembled = Some(m);
+                break;
+            }
+            Ok(Incoming::Ack) => {
+                reassembled = Some(Vec::new());
+                break;
+            }
+            Ok(Incoming::Fragment) => {}
+            Err(e) => panic!("our own fragments do not reassemble: {e}"),
+        }
+    }
+    assert_eq!(
+        reassembled.as_deref(),
+        Some(rest),
+        "fragmentation round trip"
+    );
+
+    let mut rx = Frames::new(fragment);
+    let mut ops = rest.iter().copied();
+    while let Some(len) = ops.next() {
+        let message: Vec<u8> = ops.by_ref().take(usize::from(len)).collect();
+        if let Ok(Incoming::Message(m)) = rx.receive(&message) {
+            assert!(m.len() <= MAX_TLS_MESSAGE, "reassembled past the limit");
+        }
+    }
+}
+
+#[cfg(test)]
+mod eap_tls_tests {
+    #[test]
+    fn eap_tls_frames_round_trip_and_garbage() {
+        let flight: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        super::eap_tls_frames(&[[0u8].as_slice(), &flight].concat());
+        super::eap_tls_frames(&[[255u8].as_slice(), &flight].concat());
+        super::eap_tls_frames(&[7]);
+        super::eap_tls_frames(&[0, 5, 0x80, 0xff, 0xff, 0xff, 0xff, 1, 0x40]);
+    }
+}
