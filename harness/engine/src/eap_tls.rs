@@ -52,7 +52,7 @@ pub(crate) fn attach(
             RemoteAuth::Pubkey { trust_anchors, .. } => trust_anchors.as_slice(),
             _ => &[],
         };
-        *slot = Some(client_setup(t, fallback).map_err(bad)?);
+        *slot = Some(client_setup(t, fallback, &policy.remote.id).map_err(bad)?);
     }
     if let (RemoteCredential::Eap { tls: slot, .. }, RemoteAuth::Eap { tls: Some(t), .. }) =
         (&mut *remote, &policy.remote.auth)

@@ -12,7 +12,8 @@ use ikelab_crypto::rng::SeededRandom;
 use ikelab_crypto::x509::{TestCa, TestCert, TestKeyType};
 use ikelab_engine::*;
 use ikelab_policy::{
-    CertSource, EapMethod, EapTls, IkePolicy, KeySource, LocalAuth, RemoteAuth, Secret,
+    CertSource, EapMethod, EapTls, Identity, IdentityMatch, IkePolicy, KeySource, LocalAuth,
+    RemoteAuth, Secret,
 };
 use ikelab_wire::iana::{AuthMethod, ExchangeType, NotifyType};
 use ikelab_wire::payload::{eap_code, EapPayload, Payload, PayloadBody};
@@ -249,6 +250,47 @@ fn a_server_certificate_the_client_does_not_trust_is_refused() {
         panic!("{v:?}")
     };
     assert!(reason.contains("certificate"), "{reason}");
+}
+
+/// EAP-only: TLS alone authenticates the gateway, so a certificate from the trusted CA for
+/// another name must not pass for `vpn.example` (RFC 5216 §5.2); with `%any` as the
+/// gateway's identity there is no name to compare and the chain decides.
+#[test]
+fn a_trusted_server_certificate_for_another_name_is_refused() {
+    let pki = pki(8);
+    let rng = SeededRandom::from_u64(88);
+    let impostor = pki
+        .ca
+        .issue(
+            "other.example",
+            &["other.example"],
+            TestKeyType::EcdsaP256,
+            &rng,
+        )
+        .unwrap();
+    let eap_only = |client_id: IdentityMatch| {
+        let (mut client, mut server) = policies(&pki, &pki.client, EapTls::default());
+        client.features.eap_only = true;
+        server.features.eap_only = true;
+        client.remote.id = client_id;
+        server.local.auth = LocalAuth::Pubkey {
+            certificate: CertSource::Der(impostor.cert_der.clone()),
+            chain: vec![],
+            private_key: key(&impostor),
+            signature: Default::default(),
+        };
+        run(8, client, server)
+    };
+    let p = eap_only(IdentityMatch::Exact(Identity::fqdn("vpn.example")));
+    assert!(p.a.established().is_none() && p.b.established().is_none());
+    let v = p.a.violations();
+    let [Violation::AuthenticationFailed(AuthFailure::EapFailed { reason })] = v.as_slice() else {
+        panic!("{v:?}")
+    };
+    assert!(reason.contains("certificate"), "{reason}");
+
+    let p = eap_only(IdentityMatch::Any);
+    established_both_ways(&p);
 }
 
 #[test]

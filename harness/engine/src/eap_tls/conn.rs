@@ -4,7 +4,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 
 use ikelab_crypto::KeyBytes;
-use ikelab_policy::{CertSource, EapTls, KeySource};
+use ikelab_policy::{CertSource, EapTls, IdentityMatch, KeySource};
+use ikelab_wire::iana::IdType;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::{aws_lc_rs, CryptoProvider};
@@ -31,6 +32,8 @@ static TLS12_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS12];
 pub(crate) struct TlsClientSetup {
     config: Arc<ClientConfig>,
     pub fragment_size: usize,
+    /// The name the server certificate must carry (the gateway's IKE identity), if any.
+    server_name: Option<ServerName<'static>>,
 }
 
 /// The server's TLS configuration and fragment size.
@@ -100,6 +103,7 @@ fn cert_chain(
 pub(crate) fn client_setup(
     tls: &EapTls,
     fallback: &[CertSource],
+    gateway: &IdentityMatch,
 ) -> Result<TlsClientSetup, String> {
     let cert = tls
         .certificate
@@ -117,20 +121,49 @@ pub(crate) fn client_setup(
     let webpki = WebPkiServerVerifier::builder_with_provider(roots(anchors)?, provider())
         .build()
         .map_err(|e| format!("EAP-TLS server verifier: {e}"))?;
+    let server_name = expected_server_name(gateway);
     let mut config = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(versions(tls)?)
         .map_err(|e| format!("EAP-TLS versions: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+        .with_custom_certificate_verifier(Arc::new(ServerCheck {
+            webpki,
+            check_name: server_name.is_some(),
+        }))
         .with_client_auth_cert(cert_chain(cert, &tls.chain)?, private_key(key)?)
         .map_err(|e| format!("EAP-TLS client certificate and key: {e}"))?;
-    // No host name exists to send or to check; resumption would skip client authentication.
+    // SNI has no meaning inside EAP; resumption would skip client authentication.
     config.enable_sni = false;
     config.resumption = Resumption::disabled();
     Ok(TlsClientSetup {
         config: Arc::new(config),
         fragment_size: fragment_size(tls),
+        server_name,
     })
+}
+
+/// The gateway's expected IKE identity as a TLS server name (RFC 5216 §5.2: the peer checks
+/// the server's name against what it is configured to expect). Only an FQDN or an address can
+/// be compared with a certificate's subjectAltName; `%any` and other types check the chain.
+fn expected_server_name(gateway: &IdentityMatch) -> Option<ServerName<'static>> {
+    let IdentityMatch::Exact(id) = gateway else {
+        return None;
+    };
+    match id.id_type {
+        IdType::FQDN => {
+            let name = std::str::from_utf8(&id.data).ok()?;
+            ServerName::try_from(name.to_string()).ok()
+        }
+        IdType::IPV4_ADDR => {
+            let o: [u8; 4] = id.data.as_slice().try_into().ok()?;
+            Some(ServerName::IpAddress(std::net::IpAddr::from(o).into()))
+        }
+        IdType::IPV6_ADDR => {
+            let o: [u8; 16] = id.data.as_slice().try_into().ok()?;
+            Some(ServerName::IpAddress(std::net::IpAddr::from(o).into()))
+        }
+        _ => None,
+    }
 }
 
 /// The server's configuration: the IKE certificate and key, a client certificate required
@@ -160,12 +193,15 @@ pub(crate) fn server_setup(
     })
 }
 
-/// Checks the server's chain to the trust anchors but not a host name: the IKE exchange
-/// authenticates the gateway's identity; EAP-TLS has no name to compare.
+/// Checks the server's chain to the trust anchors, and its name when the gateway's IKE
+/// identity gives one: in EAP-only mode (RFC 5998) TLS is all that authenticates the gateway.
 #[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
+struct ServerCheck {
+    webpki: Arc<WebPkiServerVerifier>,
+    check_name: bool,
+}
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for ServerCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -176,12 +212,12 @@ impl ServerCertVerifier for ChainOnly {
     ) -> Result<ServerCertVerified, TlsError> {
         // webpki checks the chain before the name: a name error means the chain is good.
         match self
-            .0
+            .webpki
             .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
         {
             Err(TlsError::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
             r => r,
         }
     }
@@ -192,7 +228,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -201,11 +237,11 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }
 
@@ -236,9 +272,13 @@ pub(crate) struct Tls {
 
 impl Tls {
     pub fn client(setup: &TlsClientSetup) -> Result<Self, EapError> {
-        // SNI is off: this name is never sent, and ChainOnly does not compare it.
-        let name = ServerName::try_from("eap-tls.invalid")
-            .map_err(|e| EapError::Unexpected(e.to_string()))?;
+        // SNI is off, so the name is never sent; ServerCheck compares it when it is the
+        // gateway's identity.
+        let name = match &setup.server_name {
+            Some(n) => n.clone(),
+            None => ServerName::try_from("eap-tls.invalid")
+                .map_err(|e| EapError::Unexpected(e.to_string()))?,
+        };
         let c = ClientConnection::new(setup.config.clone(), name).map_err(tls_error)?;
         Ok(Self {
             conn: c.into(),
