@@ -187,3 +187,50 @@ fn eap_profile_connects_to_its_generated_gateway_and_a_wrong_password_is_refused
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ikelab's own certificate fixture: the device's identity (key included) comes out of the
+/// profile's PKCS#12 payload; the gateway is an ikelab responder policy with TEST-ONLY keys
+/// that trusts the profile's CA. A wrong PKCS#12 password is not run, with a reason.
+#[test]
+fn certificate_profile_connects_with_its_pkcs12_identity() {
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/profiles/own");
+    let prof = own.join("ikev2_cert_p12.mobileconfig");
+    let gw = own.join("ikev2_cert_p12/gateway_policy.toml");
+    let connect = |p: &Path| {
+        let out = Command::new(bin())
+            .args(["profile", "connect"])
+            .arg(p)
+            .arg("--gateway")
+            .arg(&gw)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = connect(&prof);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("device auth pubkey (ECDSA256), gateway auth pubkey")
+            && stdout.contains("connected: IKE aes256-sha256-ecp256, ESP aes256-sha256"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("p12-test-pass"), "{stdout}");
+
+    let dir = scratch("p12");
+    let wrong = dir.join("wrong.mobileconfig");
+    let text = std::fs::read_to_string(&prof).unwrap().replace(
+        "<string>p12-test-pass</string>",
+        "<string>not-the-p12-password</string>",
+    );
+    std::fs::write(&wrong, text).unwrap();
+    let (code, stdout) = connect(&wrong);
+    assert_eq!(code, Some(3), "{stdout}");
+    let line = stdout.lines().find(|l| l.starts_with("not run:")).unwrap();
+    assert!(
+        line.contains("PayloadContent[1].Password does not open the PKCS#12 identity"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,9 @@
 #   4. ikelab's own EAP fixture (corpora/profiles/own/psk_eap_shared_uuid: SharedSecret for the
 #      gateway, ExtendedAuthEnabled with AuthName/AuthPassword for the user, AES-256-GCM/ECP-521):
 #      charon (eap-mschapv2) checks the user's EAP-MSCHAPv2 credentials and establishes
+#   5. ikelab's own certificate fixture (corpora/profiles/own/ikev2_cert_p12, TEST-ONLY keys):
+#      the device's key comes out of the profile's PKCS#12; charon uses the fixture's gateway
+#      certificate and the profile's CA
 #
 # Usage: lowered.sh IKELAB_BINARY   (root; strongswan-charon, -swanctl, charon-systemd,
 #                                     libcharon-extra-plugins installed)
@@ -101,6 +104,34 @@ if start_gw "$RUN/bad.swanctl.conf"; then
   stop_gw
 else
   fail "mismatch: gateway did not load"
+fi
+
+# 5. Certificate auth (corpora/profiles/own/ikev2_cert_p12, TEST-ONLY keys): the device's
+#    ECDSA P-256 identity and key come out of the profile's PKCS#12 payload; charon signs with
+#    the fixture's gateway certificate and trusts the profile's CA.
+P12DIR=$CORPUS/own/ikev2_cert_p12
+prof=$CORPUS/own/ikev2_cert_p12.mobileconfig
+"$IKELAB" profile lower --format swanctl "$prof" \
+  | sed 's|^\( *\)# certs = gateway.pem.*|\1certs = gateway.pem|' > "$RUN/p12.swanctl.conf"
+D=$(il_charon_dir gw)
+cp "$P12DIR/gateway.pem" "$D/swanctl/x509/"
+cp "$P12DIR/TEST-ONLY-gateway.key" "$D/swanctl/private/gateway.key"
+cp "$P12DIR/ca.pem" "$D/swanctl/x509ca/"
+if grep -q '^ *certs = gateway.pem' "$RUN/p12.swanctl.conf" && il_start_charon gw "$NS_B" "$RUN/p12.swanctl.conf"; then
+  out=$(ip netns exec "$NS_A" "$IKELAB" profile connect "$prof" --gateway "$RUN/p12.swanctl.conf" --live 198.51.100.2 --timeout 15 2>&1)
+  rc=$?
+  echo "$out"
+  sas=$(sw gw --list-sas 2>&1)
+  if [ $rc = 0 ] && grep -q '^connected:' <<<"$out" && grep -q ESTABLISHED <<<"$sas" \
+     && grep -q INSTALLED <<<"$sas" && grep -q "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256" <<<"$sas" \
+     && grep -q "authentication of 'client@example.com' with ECDSA-256 signature successful" "$RUN/gw/charon.log"; then
+    pass "p12-cert: the profile's PKCS#12 identity authenticated to charon"
+  else
+    fail "p12-cert: rc $rc"; echo "$sas"; tail -30 "$RUN/gw/charon.log"
+  fi
+  stop_gw
+else
+  fail "p12-cert: gateway did not load (certs line: $(grep -c 'certs = gateway.pem' "$RUN/p12.swanctl.conf"))"
 fi
 
 [ $FAILED = 0 ] && echo "lowered-profile interop: all passed" || echo "lowered-profile interop: FAILED"

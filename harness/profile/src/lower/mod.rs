@@ -305,7 +305,6 @@ pub fn lower_source(file: &str, src: &Source) -> Lowering {
         return out;
     };
     let items: &[Value] = array(root, "PayloadContent").map_or(&[], Vec::as_slice);
-    let anchors = trust_anchors(items);
     for (i, v) in items.iter().enumerate() {
         let Some(d) = v.as_dictionary() else { continue };
         let ptype = string(d, "PayloadType").unwrap_or("");
@@ -319,9 +318,9 @@ pub fn lower_source(file: &str, src: &Source) -> Lowering {
             "IKEv2" => {
                 let ike_path = join(&path, "IKEv2");
                 match dict(d, "IKEv2") {
-                    Some(ike) => out.payloads.push(lower_ikev2(
-                        src, &path, &ike_path, ike, &name, vtype, &anchors,
-                    )),
+                    Some(ike) => out
+                        .payloads
+                        .push(lower_ikev2(src, &path, &ike_path, ike, &name, vtype, items)),
                     None => {
                         let mut s = Sink::new(src.positions.as_ref());
                         s.push(Severity::Error, "LOWER-02", &path, "VPNType is IKEv2 but the payload has no IKEv2 dictionary: the device has nothing to connect with".into(), "add the IKEv2 dictionary".into());
@@ -336,7 +335,7 @@ pub fn lower_source(file: &str, src: &Source) -> Lowering {
                     if let Some(td) = t.as_dictionary() {
                         let tp = index(&tc_path, j);
                         out.payloads
-                            .push(lower_ikev2(src, &tp, &tp, td, &name, vtype, &anchors));
+                            .push(lower_ikev2(src, &tp, &tp, td, &name, vtype, items));
                     }
                 }
             }
@@ -418,8 +417,9 @@ fn lower_ikev2(
     ike: &Dictionary,
     name: &str,
     vpn_type: &str,
-    anchors: &[Vec<u8>],
+    items: &[Value],
 ) -> LoweredPayload {
+    let anchors = &trust_anchors(items);
     let mut s = Sink::new(src.positions.as_ref());
     let remote_address = nonempty(ike, "RemoteAddress").map(str::to_string);
     if remote_address.is_none() {
@@ -516,7 +516,7 @@ fn lower_ikev2(
     }
 
     let remote_ts = vec!["0.0.0.0/0".to_string(), "::/0".to_string()];
-    let (policy, policy_note) = match auth::policy_auth(&mut s, &auth, ike, path, anchors) {
+    let (policy, policy_note) = match auth::policy_auth(&mut s, &auth, ike, path, anchors, items) {
         Ok((local_auth, remote_auth)) => {
             let mut p = IkePolicy::new(
                 Local {

@@ -1,5 +1,6 @@
 //! Certificates carried by certificate payloads and by signed profiles.
 
+pub mod keypair;
 pub mod pkcs12;
 pub mod verify;
 

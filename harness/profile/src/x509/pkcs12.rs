@@ -1,4 +1,5 @@
-//! Opening PKCS#12 identities far enough to read their certificates.
+//! Opening PKCS#12 identities: their certificates and (for the reference client) the private
+//! key of the identity, as PKCS#8 DER kept in a [`Secret`].
 //!
 //! Structure comes from the `pkcs12`/`cms` crates; decryption covers the schemes real profiles
 //! carry: PKCS#12 PBE with SHA-1 and 3DES/2DES/RC2 (macOS Keychain, OpenSSL 1.x) and PBES2 with
@@ -13,6 +14,7 @@ use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::{Decode, Encode};
 use hmac::{Hmac, Mac};
+use ikelab_policy::Secret;
 use pkcs12::cert_type::CertBag;
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
 use pkcs12::pbe_params::Pkcs12PbeParams;
@@ -55,6 +57,10 @@ impl std::fmt::Display for P12Error {
 pub struct P12Contents {
     pub certs: Vec<Certificate>,
     pub has_key: bool,
+    /// PKCS#8 `PrivateKeyInfo` DER of each key bag that could be decrypted (redacted in Debug).
+    pub keys: Vec<Secret>,
+    /// Why a key bag could not be opened (scheme, parameters), when one could not.
+    pub key_errors: Vec<String>,
 }
 
 fn bad(e: impl std::fmt::Display) -> P12Error {
@@ -114,16 +120,39 @@ pub fn open(der: &[u8], password: &str) -> Result<P12Contents, P12Error> {
             _ => continue,
         };
         let bags = SafeContents::from_der(&safe).map_err(bad)?;
-        collect(&bags, &mut out);
+        collect(&bags, password, &mut out);
     }
     Ok(out)
 }
 
-fn collect(bags: &[SafeBag], out: &mut P12Contents) {
+/// `EncryptedPrivateKeyInfo` (RFC 5958): the PBE algorithm and the encrypted `PrivateKeyInfo`.
+#[derive(der::Sequence)]
+struct EncryptedKey {
+    alg: AlgorithmIdentifierOwned,
+    data: OctetString,
+}
+
+/// The content of a SafeBag's `[0] EXPLICIT` value.
+fn bag_inner(bag: &SafeBag) -> Result<&[u8], der::Error> {
+    der::AnyRef::from_der(&bag.bag_value).map(|a| a.value())
+}
+
+fn key_from_bag(bag: &SafeBag, password: &str) -> Result<Secret, String> {
+    let inner = bag_inner(bag).map_err(|e| format!("key bag: {e}"))?;
+    if bag.bag_id == pkcs12::PKCS_12_KEY_BAG_OID {
+        return Ok(Secret::new(inner.to_vec()));
+    }
+    let ek = EncryptedKey::from_der(inner).map_err(|e| format!("shrouded key bag: {e}"))?;
+    decrypt(&ek.alg, password, ek.data.as_bytes())
+        .map(Secret::new)
+        .map_err(|e| e.to_string())
+}
+
+fn collect(bags: &[SafeBag], password: &str, out: &mut P12Contents) {
     for bag in bags {
         if bag.bag_id == pkcs12::PKCS_12_CERT_BAG_OID {
             // `bag_value` is the whole `[0] EXPLICIT` element; the CertBag is its content.
-            let inner = der::AnyRef::from_der(&bag.bag_value).map(|a| a.value());
+            let inner = bag_inner(bag);
             if let Ok(cb) = inner.and_then(CertBag::from_der) {
                 if cb.cert_id == pkcs12::PKCS_12_X509_CERT_OID {
                     if let Ok(c) = Certificate::from_der(cb.cert_value.as_bytes()) {
@@ -135,6 +164,10 @@ fn collect(bags: &[SafeBag], out: &mut P12Contents) {
             || bag.bag_id == pkcs12::PKCS_12_KEY_BAG_OID
         {
             out.has_key = true;
+            match key_from_bag(bag, password) {
+                Ok(k) => out.keys.push(k),
+                Err(e) => out.key_errors.push(e),
+            }
         }
     }
 }
