@@ -11,9 +11,10 @@
 
 mod conn;
 pub(crate) mod frames;
+mod identity;
 
 use ikelab_crypto::KeyBytes;
-use ikelab_policy::{EapUser, IkePolicy, LocalAuth, RemoteAuth};
+use ikelab_policy::{EapUser, Identity, IkePolicy, LocalAuth, RemoteAuth};
 use ikelab_wire::payload::{eap_code, EapPayload};
 
 pub(crate) use conn::{client_setup, server_setup, TlsClientSetup, TlsServerSetup};
@@ -96,15 +97,17 @@ pub(crate) enum AnyServer {
 }
 
 impl AnyServer {
-    /// The server and its first Request (EAP-Identity).
+    /// The server and its first Request (EAP-Identity). `ike_id` is the peer's IDi, which
+    /// an EAP-TLS client certificate must name as well as the EAP identity.
     pub fn start(
         users: Vec<EapUser>,
         tls: Option<&TlsServerSetup>,
         identifier: u8,
+        ike_id: Identity,
     ) -> (Self, EapPayload) {
         match tls {
             Some(setup) => {
-                let (s, first) = TlsServer::start(setup.clone(), identifier);
+                let (s, first) = TlsServer::start(setup.clone(), identifier, ike_id);
                 (Self::Tls(Box::new(s)), first)
             }
             None => {
@@ -252,16 +255,22 @@ pub(crate) struct TlsServer {
     identifier: u8,
     frames: Frames,
     state: ServerState,
+    /// The peer's IKE identity (IDi).
+    ike_id: Identity,
+    /// What the peer sent in its EAP-Response/Identity.
+    eap_identity: Vec<u8>,
 }
 
 impl TlsServer {
-    pub fn start(setup: TlsServerSetup, identifier: u8) -> (Self, EapPayload) {
+    pub fn start(setup: TlsServerSetup, identifier: u8, ike_id: Identity) -> (Self, EapPayload) {
         let frames = Frames::new(setup.fragment_size);
         let s = Self {
             setup,
             identifier,
             frames,
             state: ServerState::IdentitySent,
+            ike_id,
+            eap_identity: Vec::new(),
         };
         let first = message(
             eap_code::REQUEST,
@@ -324,6 +333,7 @@ impl TlsServer {
                         m.eap_type
                     )));
                 }
+                self.eap_identity = m.data.clone();
                 self.state = ServerState::Handshake(Box::new(conn::Tls::server(&self.setup)?));
                 Ok(self.next_request(vec![FLAG_S]))
             }
@@ -352,6 +362,11 @@ impl TlsServer {
                     Incoming::Fragment => self.next_request(Frames::ack()),
                     Incoming::Message(tls) => {
                         conn.feed(&tls)?;
+                        // The client's flight completed the handshake: its certificate must
+                        // name who it claimed to be before anything more is sent.
+                        if let Some(cert) = conn.client_certificate() {
+                            identity::check_client(cert, &self.eap_identity, Some(&self.ike_id))?;
+                        }
                         conn.send_commitment()?;
                         let out = conn.take_output()?;
                         if out.is_empty() {

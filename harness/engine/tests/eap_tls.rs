@@ -476,3 +476,99 @@ fn tls_13_eap_success_without_the_commitment_message_is_refused() {
     };
     assert!(reason.contains("commitment"), "{reason}");
 }
+
+/// Sets the client's EAP identity in a policy from `policies`.
+fn with_eap_identity(mut client: IkePolicy, identity: &str) -> IkePolicy {
+    if let LocalAuth::Eap { identity: id, .. } = &mut client.local.auth {
+        *id = Some(identity.into());
+    }
+    client
+}
+
+fn refused_for_identity(p: &Pair, claimed: &str) {
+    assert_eq!(
+        p.b.closed(),
+        Some(CloseReason::LocalError(NotifyType::AUTHENTICATION_FAILED))
+    );
+    assert_eq!(
+        p.a.closed(),
+        Some(CloseReason::PeerError(NotifyType::AUTHENTICATION_FAILED))
+    );
+    let v = p.b.violations();
+    let [Violation::AuthenticationFailed(AuthFailure::EapFailed { reason })] = v.as_slice() else {
+        panic!("{v:?}")
+    };
+    assert!(
+        reason.contains(&format!("\"{claimed}\"")) && reason.contains("dNSName client.example"),
+        "{reason}"
+    );
+    assert_eq!(eaps(p).last().unwrap().1.code, eap_code::FAILURE);
+    assert!(p.a.established().is_none() && p.b.established().is_none());
+}
+
+#[test]
+fn the_client_certificate_must_name_the_eap_identity() {
+    let pki = pki(11);
+    for max in ["1.2", "1.3"] {
+        let tls = EapTls {
+            max_version: Some(max.into()),
+            ..EapTls::default()
+        };
+        // The certificate's dNSName, in another case: accepted.
+        let (client, server) = policies(&pki, &pki.client, tls.clone());
+        let p = run(11, with_eap_identity(client, "Client.Example"), server);
+        established_both_ways(&p);
+        // A trusted certificate for client.example claiming to be mallory.example: refused.
+        let (client, server) = policies(&pki, &pki.client, tls);
+        let p = run(11, with_eap_identity(client, "mallory.example"), server);
+        refused_for_identity(&p, "mallory.example");
+    }
+}
+
+#[test]
+fn the_client_certificate_must_name_the_ike_identity() {
+    let pki = pki(12);
+    let (mut client, mut server) = policies(&pki, &pki.client, EapTls::default());
+    // EAP identity client.example matches the certificate; IDi mallory.example does not.
+    client.local.id = Some(Identity::fqdn("mallory.example"));
+    server.remote.id = IdentityMatch::Any;
+    let p = run(12, client, server);
+    refused_for_identity(&p, "mallory.example");
+    let v = format!("{:?}", p.b.violations());
+    assert!(v.contains("IKE identity"), "{v}");
+}
+
+#[test]
+fn an_rfc822_identity_is_matched_by_an_rfc822name() {
+    let pki = pki(13);
+    let rng = SeededRandom::from_u64(13);
+    let alice = pki
+        .ca
+        .issue(
+            "Alice",
+            &["alice@client.example"],
+            TestKeyType::EcdsaP256,
+            &rng,
+        )
+        .unwrap();
+    let (mut client, mut server) = policies(&pki, &alice, EapTls::default());
+    client.local.id = Some(Identity::email("alice@client.example"));
+    server.remote.id = IdentityMatch::Exact(Identity::email("alice@client.example"));
+    let p = run(
+        13,
+        with_eap_identity(client, "alice@client.example"),
+        server,
+    );
+    established_both_ways(&p);
+    // Another address at the same domain is not Alice.
+    let (mut client, mut server) = policies(&pki, &alice, EapTls::default());
+    client.local.id = Some(Identity::email("alice@client.example"));
+    server.remote.id = IdentityMatch::Any;
+    let p = run(13, with_eap_identity(client, "bob@client.example"), server);
+    let v = format!("{:?}", p.b.violations());
+    assert!(
+        v.contains("\\\"bob@client.example\\\"") && v.contains("rfc822Name alice@client.example"),
+        "{v}"
+    );
+    assert!(p.b.established().is_none());
+}

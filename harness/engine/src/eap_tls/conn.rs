@@ -303,6 +303,19 @@ impl Tls {
         !self.conn.is_handshaking() && (self.committed || !self.tls13())
     }
 
+    /// Server, once the handshake is complete: the client's end-entity certificate.
+    pub fn client_certificate(&self) -> Option<&[u8]> {
+        if self.conn.is_handshaking() {
+            return None;
+        }
+        let Connection::Server(s) = &self.conn else {
+            return None;
+        };
+        s.peer_certificates()
+            .and_then(|c| c.first())
+            .map(|c| c.as_ref())
+    }
+
     /// TLS 1.3 handshake done, commitment message not yet received.
     pub fn awaiting_commitment(&self) -> bool {
         !self.conn.is_handshaking() && self.tls13() && !self.committed

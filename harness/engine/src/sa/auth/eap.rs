@@ -402,7 +402,7 @@ impl IkeSa {
             out.push(Payload::new(PayloadBody::Auth(our_auth)));
         }
         let identifier = ctx.random(1)?.first().copied().unwrap_or(1);
-        let (server, first) = AnyServer::start(users, tls.as_ref(), identifier);
+        let (server, first) = AnyServer::start(users, tls.as_ref(), identifier, peer);
         out.push(eap_payload(first));
         self.respond(ctx, X, message_id, out)?;
         self.eap = Some(Box::new(EapSession::Server(Box::new(ServerEap {
