@@ -44,6 +44,16 @@ pub fn responder_state(data: &[u8]) {
 /// IKE_AUTH rounds), MOBIKE announced by both and redirect by the client, so the EAP-in-IKE
 /// path and MOBIKE's INFORMATIONAL handling are reachable too.
 pub fn responder_state_eap(data: &[u8]) {
+    let (mut server, mut client) = eap_policies();
+    for p in [&mut server, &mut client] {
+        p.features.mobike = true;
+    }
+    client.features.redirect = true;
+    run_with(data, server, client);
+}
+
+/// [`psk_policies`] with the client authenticating by EAP-MSCHAPv2 as `alice`.
+fn eap_policies() -> (IkePolicy, IkePolicy) {
     let (mut server, mut client) = psk_policies();
     let password = || Secret::new(b"fuzz password".to_vec());
     client.local.auth = LocalAuth::Eap {
@@ -60,11 +70,7 @@ pub fn responder_state_eap(data: &[u8]) {
         }],
         tls: None,
     };
-    for p in [&mut server, &mut client] {
-        p.features.mobike = true;
-    }
-    client.features.redirect = true;
-    run_with(data, server, client);
+    (server, client)
 }
 
 /// The PSK responder (cookies from the fourth half-open SA on) and its genuine initiator.
@@ -232,22 +238,7 @@ mod tests {
 
     #[test]
     fn eap_variant_reaches_established_through_the_eap_rounds() {
-        let (mut server, mut client) = psk_policies();
-        let password = || Secret::new(b"pw".to_vec());
-        client.local.auth = LocalAuth::Eap {
-            eap_method: EapMethod::Mschapv2,
-            identity: Some("alice".into()),
-            password: password(),
-            tls: None,
-        };
-        server.remote.auth = RemoteAuth::Eap {
-            eap_method: EapMethod::Mschapv2,
-            users: vec![EapUser {
-                identity: "alice".into(),
-                password: password(),
-            }],
-            tls: None,
-        };
+        let (server, client) = eap_policies();
         // IKE_SA_INIT, then the IKE_AUTH rounds (identity, challenge, success, AUTH).
         assert_eq!(run_with(&[0; 8], server, client), 1);
     }
