@@ -439,21 +439,10 @@ impl Server {
         m: &EapPayload,
         challenge: [u8; CHALLENGE_LEN],
     ) -> Result<ServerStep, EapError> {
-        if m.eap_type == Some(TYPE_NAK) {
-            return Err(EapError::Unexpected(format!(
-                "the peer refused EAP-MSCHAPv2 (Nak for {:?})",
-                m.data
-            )));
-        }
+        refuse_nak(m, "EAP-MSCHAPv2")?;
         match core::mem::replace(&mut self.state, ServerState::Finished) {
             ServerState::IdentitySent => {
-                if m.eap_type != Some(TYPE_IDENTITY) {
-                    return Err(EapError::Unexpected(format!(
-                        "EAP type {:?} answering our Identity Request",
-                        m.eap_type
-                    )));
-                }
-                self.identity = Some(m.data.clone());
+                self.identity = Some(identity_response(m)?);
                 let ms_id = self.identifier.wrapping_add(1);
                 let mut v = Vec::with_capacity(1 + CHALLENGE_LEN + SERVER_NAME.len());
                 v.push(CHALLENGE_LEN as u8);
@@ -547,6 +536,28 @@ impl Server {
             text.as_bytes(),
         ))))
     }
+}
+
+/// A server's check that the peer did not Nak our method (RFC 3748 §5.3.1).
+pub(crate) fn refuse_nak(m: &EapPayload, method: &str) -> Result<(), EapError> {
+    if m.eap_type == Some(TYPE_NAK) {
+        return Err(EapError::Unexpected(format!(
+            "the peer refused {method} (Nak for {:?})",
+            m.data
+        )));
+    }
+    Ok(())
+}
+
+/// The identity in the peer's answer to our EAP-Request/Identity.
+pub(crate) fn identity_response(m: &EapPayload) -> Result<Vec<u8>, EapError> {
+    if m.eap_type != Some(TYPE_IDENTITY) {
+        return Err(EapError::Unexpected(format!(
+            "EAP type {:?} answering our Identity Request",
+            m.eap_type
+        )));
+    }
+    Ok(m.data.clone())
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ use frames::{Frames, Incoming, FLAG_S};
 
 use crate::authn::{LocalCredential, RemoteCredential};
 use crate::eap::{
-    EapError, Peer, PeerStep, Server, ServerStep, TYPE_IDENTITY, TYPE_NAK, TYPE_NOTIFICATION,
+    identity_response, refuse_nak, EapError, Peer, PeerStep, Server, ServerStep, TYPE_IDENTITY,
+    TYPE_NAK, TYPE_NOTIFICATION,
 };
 use crate::ConfigError;
 
@@ -319,21 +320,10 @@ impl TlsServer {
     }
 
     fn step(&mut self, m: &EapPayload) -> Result<ServerStep, EapError> {
-        if m.eap_type == Some(TYPE_NAK) {
-            return Err(EapError::Unexpected(format!(
-                "the peer refused EAP-TLS (Nak for {:?})",
-                m.data
-            )));
-        }
+        refuse_nak(m, "EAP-TLS")?;
         match core::mem::replace(&mut self.state, ServerState::Finished) {
             ServerState::IdentitySent => {
-                if m.eap_type != Some(TYPE_IDENTITY) {
-                    return Err(EapError::Unexpected(format!(
-                        "EAP type {:?} answering our Identity Request",
-                        m.eap_type
-                    )));
-                }
-                self.eap_identity = m.data.clone();
+                self.eap_identity = identity_response(m)?;
                 self.state = ServerState::Handshake(Box::new(conn::Tls::server(&self.setup)?));
                 Ok(self.next_request(vec![FLAG_S]))
             }
