@@ -116,6 +116,21 @@ fn lower_json_swanctl_and_simulated_connect() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `ikelab profile connect PROFILE --gateway GATEWAY` (simulated): exit code and stdout.
+fn profile_connect(profile: &Path, gateway: &Path) -> (Option<i32>, String) {
+    let out = Command::new(bin())
+        .args(["profile", "connect"])
+        .arg(profile)
+        .arg("--gateway")
+        .arg(gateway)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 /// ikelab's own EAP fixture (SharedSecret for the gateway, ExtendedAuthEnabled for the user)
 /// with `password` added as AuthPassword.
 fn eap_profile(dir: &Path, name: &str, password: &str) -> PathBuf {
@@ -161,19 +176,7 @@ fn eap_profile_connects_to_its_generated_gateway_and_a_wrong_password_is_refused
     assert!(out.status.success());
     let gw = dir.join("swanctl.conf");
     std::fs::write(&gw, &out.stdout).unwrap();
-    let connect = |p: &Path| {
-        let out = Command::new(bin())
-            .args(["profile", "connect"])
-            .arg(p)
-            .arg("--gateway")
-            .arg(&gw)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
+    let connect = |p: &Path| profile_connect(p, &gw);
     let (code, stdout) = connect(&prof);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("connected: IKE "), "{stdout}");
@@ -196,19 +199,7 @@ fn certificate_profile_connects_with_its_pkcs12_identity() {
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpora/profiles/own");
     let prof = own.join("ikev2_cert_p12.mobileconfig");
     let gw = own.join("ikev2_cert_p12/gateway_policy.toml");
-    let connect = |p: &Path| {
-        let out = Command::new(bin())
-            .args(["profile", "connect"])
-            .arg(p)
-            .arg("--gateway")
-            .arg(&gw)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
-    };
+    let connect = |p: &Path| profile_connect(p, &gw);
     let (code, stdout) = connect(&prof);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(
