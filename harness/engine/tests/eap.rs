@@ -61,13 +61,7 @@ fn policies(client_password: &str) -> (IkePolicy, IkePolicy) {
 }
 
 fn run(seed: u64, client: IkePolicy, server: IkePolicy) -> Pair {
-    let mut p = Pair::new(seed, server);
-    p.connect(client);
-    p.drive_until(200, |p| {
-        (p.a.children().len() == 1 && p.b.children().len() == 1)
-            || (p.a.closed().is_some() && p.b.closed().is_some())
-    });
-    p
+    Pair::handshake(seed, client, server, 200)
 }
 
 fn eap_of(payloads: &[Payload]) -> Option<EapPayload> {

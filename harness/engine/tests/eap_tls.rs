@@ -86,13 +86,7 @@ fn policies(pki: &Pki, client_cert: &TestCert, tls: EapTls) -> (IkePolicy, IkePo
 }
 
 fn run(seed: u64, client: IkePolicy, server: IkePolicy) -> Pair {
-    let mut p = Pair::new(seed, server);
-    p.connect(client);
-    p.drive_until(400, |p| {
-        (p.a.children().len() == 1 && p.b.children().len() == 1)
-            || (p.a.closed().is_some() && p.b.closed().is_some())
-    });
-    p
+    Pair::handshake(seed, client, server, 400)
 }
 
 /// The EAP payloads on the wire (first copies), with whether the gateway sent them.

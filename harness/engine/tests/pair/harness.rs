@@ -282,6 +282,18 @@ impl Pair {
         panic!("not idle after {max} steps at {:?}", self.time);
     }
 
+    /// A handshake from `client` to a responder with `server`, driven until both sides have
+    /// their CHILD_SA or both have closed (`max` steps at most).
+    pub fn handshake(seed: u64, client: IkePolicy, server: IkePolicy, max: usize) -> Self {
+        let mut p = Self::new(seed, server);
+        p.connect(client);
+        p.drive_until(max, |p| {
+            (p.a.children().len() == 1 && p.b.children().len() == 1)
+                || (p.a.closed().is_some() && p.b.closed().is_some())
+        });
+        p
+    }
+
     /// Steps until `done` holds; panics after `max` steps.
     pub fn drive_until(&mut self, max: usize, mut done: impl FnMut(&Pair) -> bool) {
         for _ in 0..max {

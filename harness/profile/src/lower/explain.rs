@@ -83,6 +83,20 @@ fn first_common<T: PartialEq + Copy>(ours: &[T], theirs: &[T]) -> Option<T> {
     ours.iter().find(|o| theirs.contains(o)).copied()
 }
 
+/// The integrity transforms two proposals agree on: none when ours has none and the
+/// gateway has none too or the cipher is an AEAD, else the first in common (`None`: no match).
+fn select_integrity<T: PartialEq + Copy>(
+    ours: &[T],
+    theirs: &[T],
+    encryption: Encryption,
+) -> Option<Vec<T>> {
+    if ours.is_empty() && (theirs.is_empty() || encryption.is_aead()) {
+        Some(Vec::new())
+    } else {
+        first_common(ours, theirs).map(|i| vec![i])
+    }
+}
+
 /// The IKE proposal a responder configured with `gw` selects from `ours`.
 pub fn select_ike(ours: &[IkeProposal], gw: &[IkeProposal]) -> Option<IkeProposal> {
     for o in ours {
@@ -90,13 +104,8 @@ pub fn select_ike(ours: &[IkeProposal], gw: &[IkeProposal]) -> Option<IkeProposa
             let Some(e) = first_common(&o.encryption, &g.encryption) else {
                 continue;
             };
-            let integrity = if o.integrity.is_empty() && (g.integrity.is_empty() || e.is_aead()) {
-                Vec::new()
-            } else {
-                match first_common(&o.integrity, &g.integrity) {
-                    Some(i) => vec![i],
-                    None => continue,
-                }
+            let Some(integrity) = select_integrity(&o.integrity, &g.integrity, e) else {
+                continue;
             };
             let (Some(prf), Some(ke)) = (first_common(&o.prf, &g.prf), first_common(&o.ke, &g.ke))
             else {
@@ -125,13 +134,8 @@ pub fn select_esp(
             let Some(e) = first_common(&o.encryption, &g.encryption) else {
                 continue;
             };
-            let integrity = if o.integrity.is_empty() && (g.integrity.is_empty() || e.is_aead()) {
-                Vec::new()
-            } else {
-                match first_common(&o.integrity, &g.integrity) {
-                    Some(i) => vec![i],
-                    None => continue,
-                }
+            let Some(integrity) = select_integrity(&o.integrity, &g.integrity, e) else {
+                continue;
             };
             let Some(esn) = first_common(&o.esn, &g.esn) else {
                 continue;
