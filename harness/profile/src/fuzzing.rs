@@ -386,11 +386,11 @@ mod tests {
         lowering(b"");
     }
 
+    /// 200 `arbitrary` profiles from a deterministic xorshift stream, standing in for the
+    /// fuzzer in `cargo test`.
     #[cfg(feature = "arbitrary")]
-    #[test]
-    fn structured_lowering_smoke() {
+    fn sweep(mut seed: u64, mut body: impl FnMut(&FuzzProfile)) {
         use arbitrary::{Arbitrary, Unstructured};
-        let mut seed = 0x1234_5678_9abc_def1_u64;
         for _ in 0..200 {
             let bytes: Vec<u8> = (0..512)
                 .map(|_| {
@@ -401,29 +401,20 @@ mod tests {
                 })
                 .collect();
             if let Ok(p) = FuzzProfile::arbitrary(&mut Unstructured::new(&bytes)) {
-                lowering_structured(&p);
+                body(&p);
             }
         }
     }
 
     #[cfg(feature = "arbitrary")]
     #[test]
+    fn structured_lowering_smoke() {
+        sweep(0x1234_5678_9abc_def1, lowering_structured);
+    }
+
+    #[cfg(feature = "arbitrary")]
+    #[test]
     fn structured_generator_reaches_the_rules() {
-        use arbitrary::{Arbitrary, Unstructured};
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..200 {
-            let bytes: Vec<u8> = (0..512)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    seed as u8
-                })
-                .collect();
-            let mut u = Unstructured::new(&bytes);
-            if let Ok(p) = FuzzProfile::arbitrary(&mut u) {
-                profile_check_structured(&p);
-            }
-        }
+        sweep(0x9e37_79b9_7f4a_7c15, profile_check_structured);
     }
 }
