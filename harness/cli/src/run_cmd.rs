@@ -26,6 +26,18 @@ const CATALOGUE: &str = "requirements/rfc7296.toml";
 pub enum ModeArg {
     /// Simulated world, virtual time (deterministic).
     Sim,
+    /// The same world and virtual clock, but every datagram crosses real UDP sockets on
+    /// 127.0.0.1 (one per simulated address and port); results must equal `sim`'s.
+    Udp,
+}
+
+impl ModeArg {
+    fn mode(self) -> ikelab_scenario::Mode {
+        match self {
+            ModeArg::Sim => ikelab_scenario::Mode::Sim,
+            ModeArg::Udp => ikelab_scenario::Mode::Udp,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -125,17 +137,19 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         _ => None,
     };
 
-    let outcomes = run_parallel(&jobs, capture_dir.as_deref(), args.jobs);
+    let options = ikelab_scenario::RunOptions {
+        artifacts_dir: capture_dir,
+        mode: args.mode.mode(),
+        max_steps: None,
+    };
+    let outcomes = run_parallel(&jobs, &options, args.jobs);
     let coverage = match &catalogue {
         Some(c) => ikelab_scenario::coverage(c, &outcomes),
         None => Coverage::default(),
     };
     let suite = SuiteOutcome {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        mode: match args.mode {
-            ModeArg::Sim => "sim",
-        }
-        .to_owned(),
+        mode: args.mode.mode().as_str().to_owned(),
         scenarios: outcomes,
         coverage,
         wall_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -194,7 +208,7 @@ fn default_catalogue(paths: &[PathBuf]) -> Option<PathBuf> {
 /// Runs jobs on worker threads; outcomes come back in job order whatever finished first.
 fn run_parallel(
     jobs: &[Job<'_>],
-    capture_dir: Option<&Path>,
+    options: &ikelab_scenario::RunOptions,
     workers: Option<usize>,
 ) -> Vec<ScenarioOutcome> {
     let workers = workers
@@ -210,7 +224,7 @@ fn run_parallel(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let outcome = run_one(job, capture_dir);
+                let outcome = run_one(job, options);
                 let failed = !outcome.verdict.passed();
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(outcome);
@@ -272,9 +286,9 @@ impl Progress {
 }
 
 /// One run; a panic in the runner becomes an `Error` verdict instead of ending the suite.
-fn run_one(job: &Job<'_>, capture_dir: Option<&Path>) -> ScenarioOutcome {
+fn run_one(job: &Job<'_>, options: &ikelab_scenario::RunOptions) -> ScenarioOutcome {
     let ran = catch_unwind(AssertUnwindSafe(|| {
-        ikelab_scenario::run(job.scenario, job.role, capture_dir)
+        ikelab_scenario::run_with(job.scenario, job.role, options)
     }));
     let mut outcome = match ran {
         Ok(o) => o,
@@ -303,7 +317,7 @@ fn run_one(job: &Job<'_>, capture_dir: Option<&Path>) -> ScenarioOutcome {
             }
         }
     };
-    if capture_dir.is_some() {
+    if options.artifacts_dir.is_some() {
         let prefix = Path::new(PCAP_DIR);
         outcome.pcap = outcome.pcap.map(|p| prefix.join(p));
         outcome.key_tables = outcome.key_tables.iter().map(|k| prefix.join(k)).collect();

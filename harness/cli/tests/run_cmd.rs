@@ -180,3 +180,31 @@ fn unusable_input_exits_2_with_file_line_column() {
         text(&o)
     );
 }
+
+#[test]
+fn udp_mode_runs_over_loopback_and_says_so_in_the_summary() {
+    let dir = scratch("udp");
+    std::fs::write(dir.join("good.toml"), GOOD).unwrap();
+    let report = dir.join("report");
+    let o = ikelab(&[
+        &dir.join("good.toml"),
+        Path::new("--mode"),
+        Path::new("udp"),
+        Path::new("--report"),
+        &report,
+        Path::new("--no-pcap"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("2 runs: 2 passed"), "{}", text(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["mode"], "udp");
+    let bad = ikelab(&[
+        &dir.join("good.toml"),
+        Path::new("--mode"),
+        Path::new("tcp"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("'tcp'"), "{}", text(&bad));
+}

@@ -19,6 +19,7 @@ use crate::load::{duration, Scenario};
 use crate::outcome::{
     Citation, DatagramKind, Failure, NodeInfo, Role, ScenarioOutcome, TraceEntry, Verdict,
 };
+use crate::suite::Mode;
 
 const INITIATOR_IP: &str = "192.0.2.1";
 const RESPONDER_IP: &str = "198.51.100.1";
@@ -52,13 +53,14 @@ impl Cast {
 /// Runs `scenario` with ikelab-under-test in `role`. Writes `<name>.<role>.pcap` and the key
 /// tables into `artifacts` when given.
 pub fn run(scenario: &Scenario, role: Role, artifacts: Option<&Path>) -> ScenarioOutcome {
-    run_limited(scenario, role, artifacts, MAX_STEPS)
+    run_limited(scenario, role, Mode::Sim, artifacts, MAX_STEPS)
 }
 
 /// [`run`] with another livelock guard: the run is an error after `max_steps` world steps.
 pub(crate) fn run_limited(
     scenario: &Scenario,
     role: Role,
+    mode: Mode,
     artifacts: Option<&Path>,
     max_steps: u64,
 ) -> ScenarioOutcome {
@@ -87,7 +89,7 @@ pub(crate) fn run_limited(
         pcap: None,
         key_tables: Vec::new(),
     };
-    let (verdict, world) = match simulate(scenario, role, max_steps) {
+    let (verdict, world) = match simulate(scenario, role, mode, max_steps) {
         Ok((world, cast, failures)) => {
             outcome.nodes = nodes(&world, &cast);
             let mut failures = failures;
@@ -122,10 +124,13 @@ pub(crate) fn run_limited(
 /// On error: the message and the world as far as it got (boxed: a world is large).
 type SimResult = Result<(World, Cast, Vec<Failure>), (String, Option<Box<World>>)>;
 
-fn simulate(scenario: &Scenario, role: Role, max_steps: u64) -> SimResult {
+fn simulate(scenario: &Scenario, role: Role, mode: Mode, max_steps: u64) -> SimResult {
     let spec = &scenario.spec;
     let seed = spec.network.seed.unwrap_or(1);
     let mut world = World::new(WorldConfig { seed, max_steps });
+    if mode == Mode::Udp {
+        world.use_loopback_udp();
+    }
     let err = |e: String| (e, None);
     let init_node = Node::new(
         node_config(seed.wrapping_mul(2).wrapping_add(1), None),

@@ -8,18 +8,23 @@ use crate::coverage::{coverage, load_catalogue, Catalogue, CatalogueError};
 use crate::load::Scenario;
 use crate::outcome::{Coverage, ScenarioOutcome, SuiteOutcome};
 
-/// Where scenarios run. Only the deterministic simulator exists so far; runs over real
-/// loopback UDP (`ikelab-udp`) are not implemented.
+/// Where scenarios run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
+    /// The deterministic simulator: datagrams are handed over in memory.
     #[default]
     Sim,
+    /// The same world, but every datagram crosses real UDP sockets on 127.0.0.1
+    /// ([`ikelab_sim::World::use_loopback_udp`]); the clock stays virtual, so verdicts and
+    /// wire bytes must equal the simulator's.
+    Udp,
 }
 
 impl Mode {
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Sim => "sim",
+            Mode::Udp => "udp",
         }
     }
 }
@@ -37,14 +42,13 @@ pub struct RunOptions {
 
 /// [`crate::run`] with options.
 pub fn run_with(scenario: &Scenario, role: crate::Role, opts: &RunOptions) -> ScenarioOutcome {
-    match opts.mode {
-        Mode::Sim => crate::run::run_limited(
-            scenario,
-            role,
-            opts.artifacts_dir.as_deref(),
-            opts.max_steps.unwrap_or(crate::MAX_STEPS),
-        ),
-    }
+    crate::run::run_limited(
+        scenario,
+        role,
+        opts.mode,
+        opts.artifacts_dir.as_deref(),
+        opts.max_steps.unwrap_or(crate::MAX_STEPS),
+    )
 }
 
 /// Runs every scenario in each of its roles, in order, on this thread, and computes coverage

@@ -1,6 +1,6 @@
 //! What can go wrong driving the world.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use ikelab_engine::{ConfigError, Timestamp};
@@ -45,6 +45,16 @@ pub enum SimError {
         path: PathBuf,
         #[source]
         source: pcap_file::PcapError,
+    },
+    /// Loopback mode: the datagram from `src` to `dst` (simulated addresses) did not
+    /// cross the real sockets intact.
+    #[error("loopback UDP {src} -> {dst}: {what}: {source}")]
+    Loopback {
+        src: SocketAddr,
+        dst: SocketAddr,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
     },
     #[error("pcap record {index}: cannot synthesize IP/UDP headers: {reason}")]
     Packet { index: usize, reason: String },

@@ -15,6 +15,7 @@
 //! set_default_link(LinkModel), set_link(from, to, LinkModel)     (one direction)
 //! add_nat(inside, public_ip), rebind_nat(inside)    UDP only: raw ESP is refused (DropReason::Nat)
 //! add_fault(Fault { selector: Selector, action: FaultAction })
+//! use_loopback_udp()     arrivals cross real UDP sockets on 127.0.0.1; the clock stays virtual
 //! step() -> bool, run_until(deadline, stop) -> Stop, run_for(d) -> Stop, advance(d)
 //! events(id), wire(), delivered(id), echo_replies(id), describe(&WireRecord) -> IkeSummary
 //! send_pings(from, src, dst, count, payload_len)
@@ -41,6 +42,7 @@ mod error;
 mod fault;
 mod keys;
 mod link;
+mod loopback;
 mod mutate;
 mod nat;
 mod record;
@@ -56,6 +58,7 @@ pub use error::SimError;
 pub use fault::{Fault, FaultAction, Mutation, PacketClass, Selector};
 pub use keys::{SkFailure, SkPlain};
 pub use link::LinkModel;
+pub use loopback::MAX_UDP_PAYLOAD;
 pub use mutate::MutateError;
 pub use record::{DropReason, IkeSummary, Transport, WireKind, WireRecord};
 pub use world::{NodeId, Stop, World, WorldConfig, START};

@@ -51,7 +51,7 @@ impl fmt::Display for DropReason {
 }
 
 /// Where a datagram went: UDP ports, or raw ESP (IP protocol 50) addresses with port 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
     Udp,
     /// Raw ESP: the socket addresses carry port 0.

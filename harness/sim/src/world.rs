@@ -16,6 +16,7 @@ use crate::error::SimError;
 use crate::fault::{Fault, FaultAction, PacketClass};
 use crate::keys::KeyStore;
 use crate::link::{LinkModel, Rng};
+use crate::loopback::Loopback;
 use crate::mutate::mutate;
 use crate::nat::Nat;
 use crate::record::{
@@ -111,6 +112,8 @@ pub struct World {
     seal_rng: SeededRandom,
     steps: u64,
     ping_ident: u16,
+    /// Loopback mode: arrivals cross real UDP sockets (see [`World::use_loopback_udp`]).
+    loopback: Option<Loopback>,
 }
 
 impl World {
@@ -131,6 +134,7 @@ impl World {
             seal_rng: SeededRandom::from_u64(config.seed ^ 0x5eed_5ea1),
             steps: 0,
             ping_ident: 0x1000,
+            loopback: None,
         }
     }
 
@@ -145,6 +149,19 @@ impl World {
     /// Steps taken so far (what the livelock guard counts).
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// From now on every datagram crosses real UDP sockets on 127.0.0.1 when it arrives
+    /// (one socket per simulated address, port and transport), and the receiver gets what
+    /// the kernel delivered. The clock stays virtual, so a seed replays the same run as in
+    /// memory; a datagram the sockets cannot carry makes [`World::step`] fail.
+    pub fn use_loopback_udp(&mut self) {
+        self.loopback.get_or_insert_with(Loopback::default);
+    }
+
+    /// Datagrams carried over loopback sockets so far (`None` in memory mode).
+    pub fn loopback_datagrams(&self) -> Option<u64> {
+        self.loopback.as_ref().map(Loopback::carried)
     }
 
     // ---- nodes -------------------------------------------------------------------------
@@ -450,7 +467,13 @@ impl World {
                     local,
                     remote,
                     bytes,
-                } => self.deliver(to, transport, local, remote, &bytes),
+                } => {
+                    let bytes = match self.loopback.as_mut() {
+                        Some(l) => l.carry(transport, remote, local, &bytes)?,
+                        None => bytes,
+                    };
+                    self.deliver(to, transport, local, remote, &bytes)
+                }
                 Scheduled::Replay(rec) => self.replay(rec),
             }
         }
