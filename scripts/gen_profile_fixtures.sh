@@ -68,5 +68,10 @@ openssl cms -sign -binary -nodetach -outform DER -in "$PROFILE" -signer "$TMP/si
 # Detached signature (content not in the file).
 openssl cms -sign -binary -outform DER -in "$PROFILE" -signer "$TMP/signer.pem" \
   -inkey "$TMP/signer.key" -md sha256 -out "$OUT/signed_detached.p7s"
+# The same SignedData armoured as PEM and S/MIME text (SIG-05; tests/wild_forms.rs).
+openssl cms -cmsout -inform DER -in "$OUT/signed_rsa.mobileconfig" -outform PEM \
+  -out "$OUT/signed_rsa_pem.mobileconfig"
+openssl cms -cmsout -inform DER -in "$OUT/signed_rsa.mobileconfig" -outform SMIME \
+  -out "$OUT/signed_rsa_smime.mobileconfig"
 chmod 644 "$OUT"/*
 echo "fixtures written to $OUT"

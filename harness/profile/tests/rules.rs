@@ -75,6 +75,20 @@ fn tampered() -> Vec<u8> {
     b
 }
 
+/// `bytes` as UTF-16LE with a byte-order mark, declared as UTF-16.
+fn utf16le(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap().replacen(
+        "encoding=\"UTF-8\"",
+        "encoding=\"UTF-16\"",
+        1,
+    );
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
 /// IPSec payload for C50.
 fn ipsec(v: &mut Value, legacy: bool) {
     del(v, I);
@@ -125,6 +139,12 @@ fn cases() -> Vec<Case> {
                 .into_bytes()
             },
             xml(&base()),
+        ),
+        bytes("IN-03", utf16le(&xml(&base())), xml(&base())),
+        bytes(
+            "SIG-05",
+            signed("signed_rsa_pem.mobileconfig"),
+            signed("signed_rsa.mobileconfig"),
         ),
         bytes(
             "SIG-01",
@@ -268,6 +288,36 @@ fn cases() -> Vec<Case> {
         case(
             "SCH-12",
             |v| set(v, &p(CA, "PayloadType"), s("com.example.unknown")),
+            none,
+        ),
+        case(
+            "SCH-14",
+            |v| {
+                set(
+                    v,
+                    &p(I, "RemoteAddress"),
+                    s("https://vpn.example.com/ikev2"),
+                )
+            },
+            |v| set(v, &p(I, "RemoteAddress"), s("203.0.113.5")),
+        ),
+        case(
+            "SCH-15",
+            |v| set(v, &p(I, "RemoteIdentifier"), s("vpn.example.com ")),
+            none,
+        ),
+        case(
+            "SCH-16",
+            |v| {
+                set(
+                    v,
+                    &p(
+                        I,
+                        "IKESecurityAssociationParameters.PostQuantumKeyExchangeMethods",
+                    ),
+                    arr(vec![i(36)]),
+                )
+            },
             none,
         ),
         case(

@@ -127,7 +127,12 @@ pub(crate) fn rules(ctx: &mut Ctx, ike: &IkeDict, ios_always_on_dh_rule: bool) {
         );
     }
     let has_psk = nonempty(d, "SharedSecret").is_some();
-    if ike.psk_auth() && !has_psk {
+    // A SharedSecret of another plist type (`<data>`, as in the IPSec dictionary) is reported
+    // by the type check (SCH-03); it is not "missing".
+    let psk_other_type = d
+        .get("SharedSecret")
+        .is_some_and(|v| v.as_string().is_none());
+    if ike.psk_auth() && !has_psk && !psk_other_type {
         ctx.emit(
             "IKE2-C15",
             &ike.at("SharedSecret"),

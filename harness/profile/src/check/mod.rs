@@ -1,8 +1,11 @@
 //! The checker: schema walk of the outer dictionary and every payload, then the semantic rules.
 
+mod address;
 mod certs;
 pub(crate) mod ctx;
+mod form;
 mod ike;
+pub(crate) mod newer;
 mod owner;
 mod profile;
 mod security;
@@ -64,6 +67,7 @@ pub fn check_source(file: &str, src: &Source, opts: &Options) -> Report {
     if let Some(sig) = &src.signature {
         profile::signature(&mut ctx, sig);
     }
+    form::notes(&mut ctx, &src.notes);
     if let Some(pos) = &src.positions {
         for (path, _) in &pos.duplicates {
             ctx.emit(

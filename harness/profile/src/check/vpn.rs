@@ -74,6 +74,7 @@ pub(crate) fn rules(ctx: &mut Ctx, prof: &Profile) {
         let dh_rule = ctx.ios_at_least(Ver(14, 2, 0));
         for ike in ike_dicts(p) {
             ike::rules(ctx, &ike, dh_rule);
+            super::address::rules(ctx, &ike);
         }
         general_dict_rules(ctx, p);
         dns_rules(ctx, p);

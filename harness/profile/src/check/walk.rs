@@ -131,7 +131,11 @@ pub(crate) fn walk_dict(ctx: &mut Ctx, scope: &Scope, dict: &Dictionary, at: &At
                     let child = at.key(k, None, ctx);
                     check_value(ctx, any, v, &child);
                 } else if !scope.open {
-                    unknown_key(ctx, scope, k, &at.key(k, None, ctx));
+                    let child = at.key(k, None, ctx);
+                    // Keys Apple added after the schema snapshot are checked, not "unknown".
+                    if !super::newer::handle(ctx, k, v, &child) {
+                        unknown_key(ctx, scope, k, &child);
+                    }
                 }
             }
         }
@@ -190,11 +194,19 @@ fn available(a: Availability, ctx: &Ctx) -> bool {
     }
 }
 
-/// Keys Apple's YAML omits that the system is known to read (schema path, what it does).
-const UNDOCUMENTED: &[(&str, &str)] = &[(
-    "VPN.RemoteAddress",
-    "the system stores it as the provider's server address (NEVPNProtocol.serverAddress) and shows it in Settings",
-)];
+/// Keys Apple's YAML omits that real profiles carry (schema path, what happens, help).
+const UNDOCUMENTED: &[(&str, &str, &str)] = &[
+    (
+        "VPN.RemoteAddress",
+        "the system stores it as the provider's server address (NEVPNProtocol.serverAddress) and shows it in Settings",
+        "keep it if the VPN app relies on it",
+    ),
+    (
+        "PayloadEnabled",
+        "macOS Server Profile Manager and Jamf Pro write it into every payload of their exports; the device ignores it",
+        "no change needed",
+    ),
+];
 
 fn unknown_key(ctx: &mut Ctx, scope: &Scope, k: &str, at: &At) {
     if let Some(rel) = super::owner::ike_rel(&at.spath) {
@@ -221,13 +233,13 @@ fn unknown_key(ctx: &mut Ctx, scope: &Scope, k: &str, at: &At) {
             return;
         }
     }
-    if let Some((_, why)) = UNDOCUMENTED.iter().find(|(p, _)| *p == at.spath) {
+    if let Some((_, why, help)) = UNDOCUMENTED.iter().find(|(p, _, _)| *p == at.spath) {
         ctx.emit_at(
             "SCH-01",
             Severity::Note,
             &at.path,
             format!("`{k}` is not in Apple's current schema, but {why}"),
-            "keep it if the VPN app relies on it".into(),
+            (*help).into(),
         );
         return;
     }

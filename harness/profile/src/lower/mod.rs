@@ -18,6 +18,7 @@ pub mod explain;
 pub mod gateway;
 pub mod identity;
 pub mod intune;
+pub mod pq;
 pub mod proposals;
 pub mod rules;
 pub mod timers;
@@ -344,14 +345,25 @@ pub fn lower_source(file: &str, src: &Source) -> Lowering {
     }
     if out.payloads.is_empty() && out.findings.is_empty() {
         let mut s = Sink::new(src.positions.as_ref());
-        s.push(
-            Severity::Warning,
-            "LOWER-05",
-            "PayloadContent",
-            "the profile has no IKEv2 VPN payload (VPNType IKEv2 or AlwaysOn): nothing to lower"
-                .into(),
-            "lowering covers IKEv2 only".into(),
-        );
+        // An encrypted profile hides its payloads: say so instead of "no IKEv2 payload".
+        if root.contains_key("EncryptedPayloadContent") {
+            s.push(
+                Severity::Warning,
+                "LOWER-05",
+                "EncryptedPayloadContent",
+                "the payloads are encrypted to a device (CMS EnvelopedData): nothing can be lowered without the device's private key".into(),
+                "lower the profile before it is encrypted".into(),
+            );
+        } else {
+            s.push(
+                Severity::Warning,
+                "LOWER-05",
+                "PayloadContent",
+                "the profile has no IKEv2 VPN payload (VPNType IKEv2 or AlwaysOn): nothing to lower"
+                    .into(),
+                "lowering covers IKEv2 only".into(),
+            );
+        }
         out.findings = s.findings;
     }
     // Agreement with the checker: never lower a payload it calls invalid without saying so.
@@ -456,6 +468,24 @@ fn lower_ikev2(
     s.apply("pfs", "LW-PFS");
     let ike_prop = proposals::ike_proposal(&mut s, &ike_params);
     let esp_prop = proposals::esp_proposal(&mut s, &child_params, pfs);
+    // Post-quantum ADDKE (iOS/macOS 26): the Child methods, like its DH group, only with PFS.
+    let pq_ike = pq::methods(
+        &mut s,
+        dict(ike, "IKESecurityAssociationParameters"),
+        &ike_path,
+    );
+    let pq_child = match dict(ike, "ChildSecurityAssociationParameters") {
+        Some(c) => pq::methods(&mut s, Some(c), &child_path),
+        None => pq_ike.clone(),
+    };
+    let pq_esp = if pfs { pq_child } else { Vec::new() };
+    pq::note(
+        &mut s,
+        path,
+        &pq_ike,
+        &pq_esp,
+        crate::check::value::flag(ike, "AllowPostQuantumKeyExchangeFallback"),
+    );
     s.apply("ike_rekey_s", "LW-LIFE");
     s.apply("child_rekey_s", "LW-LIFE");
 
@@ -604,8 +634,16 @@ fn lower_ikev2(
         name: name.to_string(),
         vpn_type: vpn_type.to_string(),
         remote_address,
-        ike_proposals: vec![ike_out(&ike_prop)],
-        esp_proposals: vec![esp_out(&esp_prop)],
+        ike_proposals: vec![{
+            let mut o = ike_out(&ike_prop);
+            pq::extend(&mut o, &pq_ike);
+            o
+        }],
+        esp_proposals: vec![{
+            let mut o = esp_out(&esp_prop);
+            pq::extend(&mut o, &pq_esp);
+            o
+        }],
         local_id: Some(local_id),
         remote_id,
         auth,

@@ -141,6 +141,9 @@ rules! {
     "LW-PPK", "ppk", Documented,
         "PPK with PPKIdentifier is an RFC 8784 post-quantum preshared key; PPKMandatory (default 1) forbids falling back without it",
         "schema PPK/PPKIdentifier ('If this key is present PPKIdentifier must also be present') and PPKMandatory `default: 1` (iOS 18, macOS 15)";
+    "LW-PQ", "ike_proposals,esp_proposals", Documented,
+        "PostQuantumKeyExchangeMethods in the IKE/Child SA parameters (36 = ML-KEM-768, 37 = ML-KEM-1024) become ADDKE1..ADDKE7 transforms in list order; the Child list only with EnablePFS 1 (as its DH group, LW-PFS)",
+        "Apple NEVPNIKEv2SecurityAssociationParameters.postQuantumKeyExchangeMethods (iOS/macOS 26): 'up to seven key-exchange methods, which correspond to the Additional Key Exchange transform types ADDKE1-ADDKE7 in RFC 9370'; NEVPNIKEv2PostQuantumKeyExchangeMethod 36/37; RFC 9370 section 2.2";
     "LW-INTUNE-GCM", "intune", Documented,
         "Intune: AES-128-GCM or AES-256-GCM selected for the (Child) SA deploys the default AES-256 instead",
         "Intune 'Add VPN settings on iOS and iPadOS devices' (ms.date 03/02/2021): 'If you set the encryption algorithm to AES-128-GCM or AES-256-GCM, then the AES-256 default is used. This is a known issue'";

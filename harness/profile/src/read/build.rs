@@ -36,7 +36,7 @@ fn from_plist_error(e: &plist::Error) -> BuildError {
         "UnexpectedEof" | "UnexpectedEndOfEventStream" => {
             "unexpected end of input (truncated?)".to_string()
         }
-        _ => reason,
+        other => super::hints::kind_text(other).unwrap_or(reason),
     };
     BuildError { reason, offset }
 }

@@ -1,7 +1,10 @@
 //! Reading a profile: XML or binary plist, optionally wrapped in CMS SignedData.
 
+pub mod armor;
 mod ber;
 mod build;
+mod encoding;
+mod hints;
 pub mod signed;
 pub mod xmlpos;
 
@@ -9,6 +12,7 @@ use std::io::Cursor;
 
 use plist::Value;
 
+pub use armor::Armour;
 pub(crate) use ber::to_der as ber_to_der;
 pub use signed::{SignatureInfo, SignatureStatus};
 pub use xmlpos::{Pos, PosIndex};
@@ -25,6 +29,15 @@ pub enum Encoding {
     Binary,
 }
 
+/// Facts about the file's form noticed while reading (reported as findings by the checker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadNote {
+    /// The XML was not UTF-8 and was transcoded before parsing.
+    Transcoded { from: &'static str },
+    /// The CMS SignedData was wrapped in text instead of being DER bytes.
+    Armoured(Armour),
+}
+
 /// A parsed profile document.
 pub struct Source {
     pub encoding: Encoding,
@@ -33,6 +46,8 @@ pub struct Source {
     pub positions: Option<PosIndex>,
     /// Present when the plist was wrapped in CMS SignedData.
     pub signature: Option<SignatureInfo>,
+    /// How the file deviates in form from a plain UTF-8/binary plist or DER CMS.
+    pub notes: Vec<ReadNote>,
 }
 
 // Debug must not print the plist: it holds secrets.
@@ -43,6 +58,7 @@ impl std::fmt::Debug for Source {
             .field("root", &"<redacted>")
             .field("positions", &self.positions.as_ref().map(PosIndex::len))
             .field("signature", &self.signature)
+            .field("notes", &self.notes)
             .finish()
     }
 }
@@ -65,12 +81,24 @@ pub fn read(bytes: &[u8]) -> Result<Source, ReadError> {
     if trimmed.starts_with(b"bplist") {
         return read_plain(bytes, None);
     }
-    if trimmed.starts_with(b"<") {
+    if let Some(what) = hints::sniff(trimmed) {
+        return Err(ReadError::NotPlist {
+            reason: what.to_string(),
+        });
+    }
+    if trimmed.starts_with(b"<") || encoding::looks_utf16(bytes) {
         return read_plain(bytes, None);
     }
     if bytes[0] == 0x30 {
         let (content, info) = signed::unwrap(bytes)?;
         return read_plain(&content, Some(info));
+    }
+    if let Some(armour) = armor::detect(trimmed) {
+        let der = armor::unarmour(trimmed, armour)?;
+        let (content, info) = signed::unwrap(&der)?;
+        let mut src = read_plain(&content, Some(info))?;
+        src.notes.insert(0, ReadNote::Armoured(armour));
+        return Ok(src);
     }
     Err(ReadError::NotPlist {
         reason: describe_start(bytes),
@@ -93,6 +121,11 @@ fn describe_start(bytes: &[u8]) -> String {
 }
 
 fn read_plain(bytes: &[u8], signature: Option<SignatureInfo>) -> Result<Source, ReadError> {
+    if let Some(t) = encoding::transcode(bytes)? {
+        let mut src = read_plain(t.text.as_bytes(), signature)?;
+        src.notes.push(ReadNote::Transcoded { from: t.from });
+        return Ok(src);
+    }
     let trimmed = skip_bom_ws(bytes);
     if trimmed.is_empty() {
         return Err(ReadError::Empty);
@@ -109,10 +142,19 @@ fn read_plain(bytes: &[u8], signature: Option<SignatureInfo>) -> Result<Source, 
             reason: describe_start(trimmed),
         });
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::Xml {
-        line: None,
-        column: None,
-        reason: format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        // The valid prefix locates the bad byte for the user.
+        let prefix = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let pos = xmlpos::LineIndex::new(prefix).pos(at);
+        ReadError::Xml {
+            line: Some(pos.line),
+            column: Some(pos.column),
+            reason: format!(
+                "not UTF-8 (invalid byte 0x{:02X} at offset {at}); declare the file's encoding in the XML declaration or save it as UTF-8",
+                bytes[at]
+            ),
+        }
     })?;
     let lines = xmlpos::LineIndex::new(text);
     let positions = xmlpos::build(text).map_err(|f| ReadError::Xml {
@@ -152,6 +194,7 @@ fn finish(
         root,
         positions,
         signature,
+        notes: Vec::new(),
     })
 }
 

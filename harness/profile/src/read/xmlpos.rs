@@ -128,7 +128,16 @@ pub fn build(text: &str) -> Result<PosIndex, XmlFault> {
             Event::Empty(e) => (e.name().as_ref().to_vec(), true),
             Event::End(e) => {
                 if matches!(e.name().as_ref(), b"dict" | b"array") {
-                    stack.pop();
+                    if let Some(Frame::Dict {
+                        pending: Some((k, kp)),
+                        ..
+                    }) = stack.pop()
+                    {
+                        return Err(XmlFault {
+                            pos: kp,
+                            reason: format!("<key>{k}</key> has no value before </dict>"),
+                        });
+                    }
                 }
                 continue;
             }
@@ -176,8 +185,17 @@ pub fn build(text: &str) -> Result<PosIndex, XmlFault> {
                     }
                     (p, kp)
                 }
-                // A value without a key: leave it to the plist parser to reject.
-                None => (join(path, "?"), pos),
+                // A value without a key. The plist crate reads `<string>` there as a key, so
+                // reject it here with its position (CFPropertyList: "Found non-key inside <dict>").
+                None => {
+                    return Err(XmlFault {
+                        pos,
+                        reason: format!(
+                            "<{}> inside <dict> where a <key> was expected (every value in a dictionary needs its <key> before it)",
+                            String::from_utf8_lossy(&name)
+                        ),
+                    })
+                }
             },
         };
         out.map.insert(path.clone(), key_pos);

@@ -423,6 +423,16 @@ pub fn emit(p: &LoweredPayload, file: &str, opts: &EmitOptions) -> String {
         o,
         "# The device proposes exactly one IKE and one ESP proposal; this connection accepts them."
     );
+    if p.ike_proposals
+        .iter()
+        .chain(&p.esp_proposals)
+        .any(|x| x.strongswan.contains("-ke1_"))
+    {
+        let _ = writeln!(
+            o,
+            "# The proposals carry RFC 9370 additional key exchanges (ML-KEM, iOS/macOS 26): strongSwan 6.0+ with the ml plugin."
+        );
+    }
     let _ = writeln!(
         o,
         "# Device timers (local, not negotiated): IKE rekey {} s, CHILD rekey {} s, DPD {}.",
