@@ -154,6 +154,8 @@ pub enum TestKeyType {
     EcdsaP384,
     /// ECDSA P-521.
     EcdsaP521,
+    /// Ed25519.
+    Ed25519,
 }
 
 impl TestKeyType {
@@ -163,6 +165,7 @@ impl TestKeyType {
             Self::EcdsaP256 => SigningKey::generate_ecdsa(EcCurve::P256, rng),
             Self::EcdsaP384 => SigningKey::generate_ecdsa(EcCurve::P384, rng),
             Self::EcdsaP521 => SigningKey::generate_ecdsa(EcCurve::P521, rng),
+            Self::Ed25519 => SigningKey::generate_ed25519(rng),
         }
     }
 }
@@ -285,6 +288,8 @@ mod tests {
             (TestKeyType::EcdsaP256, TestKeyType::EcdsaP384),
             (TestKeyType::EcdsaP384, TestKeyType::EcdsaP256),
             (TestKeyType::Rsa2048, TestKeyType::EcdsaP521),
+            (TestKeyType::EcdsaP256, TestKeyType::Ed25519),
+            (TestKeyType::Ed25519, TestKeyType::EcdsaP384),
         ] {
             let ca = TestCa::new("ikelab test CA", ca_type, &rng).unwrap();
             let leaf = ca

@@ -177,6 +177,11 @@ impl LocalCredential {
         }
     }
 
+    /// Whether we sign with an Ed25519 key.
+    pub fn is_ed25519(&self) -> bool {
+        matches!(self, Self::Pubkey { key, .. } if key.public_key().kind() == KeyKind::Ed25519)
+    }
+
     /// CERT payloads to send (end entity first).
     pub fn cert_payloads(&self) -> Vec<CertPayload> {
         match self {
@@ -214,6 +219,8 @@ impl LocalCredential {
                     SignatureMethod::Auto => match kind {
                         KeyKind::Rsa => SignatureMethod::RsaSha1,
                         KeyKind::Ec(_) => SignatureMethod::Ecdsa,
+                        // RFC 8420 defines Ed25519 for method 14 only.
+                        KeyKind::Ed25519 => SignatureMethod::DigitalSignature,
                     },
                     m => m,
                 };
@@ -239,9 +246,21 @@ impl LocalCredential {
                             data: sig,
                         })
                     }
-                    (SignatureMethod::RsaSha1, KeyKind::Rsa) => Err(local(
-                        "AUTH method 1 needs a SHA-1 signature, which the crypto provider refuses to make; the peer did not send SIGNATURE_HASH_ALGORITHMS".into(),
-                    )),
+                    // A peer without SIGNATURE_HASH_ALGORITHMS gets RFC 7296 method 1.
+                    (SignatureMethod::RsaSha1, KeyKind::Rsa) => {
+                        let sig = key
+                            .sign(
+                                SigScheme::RsaPkcs1(HashAlg::Sha1),
+                                octets,
+                                EcdsaEncoding::Der,
+                            )
+                            .map_err(|e| local(e.to_string()))?;
+                        Ok(AuthPayload {
+                            method: AuthMethod::RSA_SIGNATURE,
+                            reserved: [0; 3],
+                            data: sig,
+                        })
+                    }
                     (m, k) => Err(local(format!("signature method {m:?} with a {k:?} key"))),
                 }
             }
@@ -270,11 +289,12 @@ fn hash_alg(h: HashAlgorithm) -> Option<HashAlg> {
     })
 }
 
-/// Method 14 scheme: ECDSA with the curve's hash; RSA with the policy's hash, else the first
-/// SHA-2 hash the peer announced, else SHA-256.
+/// Method 14 scheme: ECDSA with the curve's hash; Ed25519 (RFC 8420); RSA with the policy's
+/// hash, else the first SHA-2 hash the peer announced, else SHA-256.
 fn rfc7427_scheme(kind: KeyKind, policy: &SignaturePolicy, peer: &[HashAlgorithm]) -> SigScheme {
     match kind {
         KeyKind::Ec(curve) => SigScheme::Ecdsa(curve.hash()),
+        KeyKind::Ed25519 => SigScheme::Ed25519,
         KeyKind::Rsa => {
             let hash = policy
                 .hash

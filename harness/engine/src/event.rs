@@ -168,6 +168,9 @@ pub struct ChildTransforms {
     pub encryption: Encryption,
     pub integrity: Option<IntegId>,
     pub esn: bool,
+    /// The PFS group of the CREATE_CHILD_SA exchange that made it (RFC 7296 §1.3.1); `None`
+    /// in IKE_AUTH and without PFS.
+    pub ke: Option<KeMethod>,
 }
 
 impl fmt::Display for ChildTransforms {
@@ -175,7 +178,7 @@ impl fmt::Display for ChildTransforms {
         let p = ikelab_policy::ChildProposal {
             encryption: vec![self.encryption],
             integrity: self.integrity.into_iter().collect(),
-            ke: vec![],
+            ke: self.ke.into_iter().collect(),
             esn: vec![if self.esn {
                 ikelab_wire::iana::EsnId::ESN
             } else {

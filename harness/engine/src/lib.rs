@@ -16,6 +16,7 @@
 //! - [`violation`]: what a peer can do wrong, with RFC section and Notify.
 #![warn(clippy::unwrap_used)]
 
+mod attrs;
 mod authn;
 mod digest;
 mod eap;

@@ -103,7 +103,7 @@ pub(crate) fn select_ike_spi(
         if wire.protocol != ProtocolId::IKE || wire.spi.len() != spi_len {
             continue;
         }
-        let (peer, unknown) = IkeProposal::from_wire(wire);
+        let (peer, unknown) = IkeProposal::from_wire(&crate::attrs::understood_only(wire));
         if !unknown.is_empty() {
             continue; // §3.3.6: a transform type we don't understand makes it unacceptable.
         }
@@ -152,7 +152,7 @@ fn ike_match(
     mine: &IkeProposal,
     peer: &IkeProposal,
 ) -> Option<(Encryption, Option<IntegId>, IkeSuite)> {
-    let encryption = first_common(&peer.encryption, &mine.encryption, |e| {
+    let encryption = crate::attrs::pick_encryption(&peer.encryption, &mine.encryption, |e| {
         encr_supported(provider, e, true).is_some()
     })?;
     let encr = encr_supported(provider, &encryption, true)?;
@@ -375,7 +375,7 @@ pub(crate) fn select_esp(
         let Some(peer_spi) = spi_u32(&wire.spi) else {
             continue;
         };
-        let (peer, unknown) = ChildProposal::from_wire(wire);
+        let (peer, unknown) = ChildProposal::from_wire(&crate::attrs::understood_only(wire));
         if !unknown.is_empty() || peer.esn.is_empty() {
             continue;
         }
@@ -389,6 +389,7 @@ pub(crate) fn select_esp(
                         encryption,
                         integrity,
                         esn,
+                        ke: None,
                     },
                     encr,
                     integ,
@@ -427,7 +428,7 @@ pub(crate) fn select_esp_ke(
         let Some(peer_spi) = spi_u32(&wire.spi) else {
             continue;
         };
-        let (peer, unknown) = ChildProposal::from_wire(wire);
+        let (peer, unknown) = ChildProposal::from_wire(&crate::attrs::understood_only(wire));
         if !unknown.is_empty() || peer.esn.is_empty() {
             continue;
         }
@@ -466,6 +467,7 @@ pub(crate) fn select_esp_ke(
                     encryption,
                     integrity,
                     esn,
+                    ke,
                 },
                 encr,
                 integ,
@@ -503,7 +505,7 @@ type EspMatch = (
 );
 
 fn esp_match(provider: &Provider, mine: &ChildProposal, peer: &ChildProposal) -> Option<EspMatch> {
-    let encryption = first_common(&peer.encryption, &mine.encryption, |e| {
+    let encryption = crate::attrs::pick_encryption(&peer.encryption, &mine.encryption, |e| {
         encr_supported(provider, e, false).is_some()
     })?;
     let encr = encr_supported(provider, &encryption, false)?;
@@ -590,6 +592,7 @@ pub(crate) fn check_esp_choice(
             encryption,
             integrity,
             esn: chosen.esn[0] == EsnId::ESN,
+            ke,
         },
         encr,
         integ,

@@ -38,6 +38,10 @@ pub struct Features {
     /// 5685). Unset: never redirect.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_to: Option<RedirectTo>,
+    /// Vendor ID payloads (RFC 7296 §3.12) to send in IKE_SA_INIT, as hex strings; empty
+    /// sends none. Received Vendor IDs are always ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vendor_ids: Vec<crate::VendorId>,
 }
 
 /// Where and when a responder redirects (RFC 5685 §3, §6).
@@ -79,6 +83,7 @@ impl Default for Features {
             non_first_fragments_also: false,
             eap_only: false,
             redirect_to: None,
+            vendor_ids: Vec::new(),
         }
     }
 }

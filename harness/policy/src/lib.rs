@@ -38,6 +38,7 @@ pub mod registry;
 mod secret;
 pub mod strongswan;
 pub mod timers;
+pub mod vendor_id;
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +58,7 @@ pub use proposal::{ChildProposal, Encryption, IkeProposal};
 pub use secret::{Secret, SecretError, REDACTED};
 pub use strongswan::{ProposalError, ProposalErrorKind};
 pub use timers::{Lifetime, NatTraversal, Retransmission};
+pub use vendor_id::{VendorId, VendorIdError};
 
 /// Everything one side of an IKE SA needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -919,7 +919,11 @@ fn check_raw(
             format!("sent to {}", rec.dst),
         );
     }
-    if m.ke_group.is_none() && m.sa_groups.is_none() && m.id_type.is_none() {
+    if m.ke_group.is_none()
+        && m.sa_groups.is_none()
+        && m.id_type.is_none()
+        && m.auth_method.is_none()
+    {
         return;
     }
     let raw = crate::wire::decode(world, rec);
@@ -931,6 +935,17 @@ fn check_raw(
                 format!("{label}.id_type"),
                 format!("ID Type {want}"),
                 got.map_or("no IDi/IDr payload".into(), |t| format!("ID Type {t}")),
+            );
+        }
+    }
+    if let Some(want) = m.auth_method {
+        let got = raw.as_ref().and_then(crate::wire::auth_method);
+        if got != Some(want) {
+            fail(
+                out,
+                format!("{label}.auth_method"),
+                format!("Auth Method {want}"),
+                got.map_or("no AUTH payload".into(), |t| format!("Auth Method {t}")),
             );
         }
     }

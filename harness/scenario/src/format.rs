@@ -552,6 +552,10 @@ pub struct MessageExpect {
     /// The ID Type of its IDi or IDr payload (2 ID_FQDN, 3 ID_RFC822_ADDR, 11 ID_KEY_ID...).
     #[serde(default)]
     pub id_type: Option<u8>,
+    /// The Auth Method of its AUTH payload (1 RSA signature, 2 shared key MIC, 9 ECDSA P-256,
+    /// 14 digital signature...).
+    #[serde(default)]
+    pub auth_method: Option<u8>,
 }
 
 fn yes() -> bool {

@@ -811,6 +811,11 @@ pub(crate) fn id_type(m: &RawMessage) -> Option<u8> {
         .and_then(|p| p.body.first().copied())
 }
 
+/// The Auth Method of the message's AUTH payload.
+pub(crate) fn auth_method(m: &RawMessage) -> Option<u8> {
+    m.of(AUTH).next().and_then(|p| p.body.first().copied())
+}
+
 pub(crate) fn sa_groups(m: &RawMessage) -> Vec<u16> {
     let mut out = Vec::new();
     for sa in m.of(SA) {

@@ -17,6 +17,8 @@ const OID_PSS: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
 const OID_MGF1: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
 const ECDSA_SHA1: [u8; 7] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01];
 const ECDSA_SHA2: [u8; 7] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03];
+/// id-Ed25519 (RFC 8410 §3), parameters absent (RFC 8420 §2).
+const OID_ED25519: [u8; 3] = [0x2b, 0x65, 0x70];
 const OID_SHA1: [u8; 5] = [0x2b, 0x0e, 0x03, 0x02, 0x1a];
 const NIST_HASH: [u8; 8] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02];
 
@@ -90,6 +92,7 @@ pub fn algorithm_identifier(scheme: SigScheme) -> Vec<u8> {
             v.extend_from_slice(&tlv(der::SEQUENCE, &params));
             tlv(der::SEQUENCE, &v)
         }
+        SigScheme::Ed25519 => tlv(der::SEQUENCE, &tlv(der::OID, &OID_ED25519)),
     }
 }
 
@@ -183,6 +186,14 @@ pub fn parse_algorithm_identifier(der_bytes: &[u8]) -> Result<SigScheme, CryptoE
     let (oid, params) = expect(WHAT, der::OID, seq)?;
     if oid == OID_PSS {
         return parse_pss(params);
+    }
+    if oid == OID_ED25519 {
+        if !params.is_empty() {
+            return Err(unrecognised(
+                "Ed25519 AlgorithmIdentifier with parameters (RFC 8410 §3 forbids them)",
+            ));
+        }
+        return Ok(SigScheme::Ed25519);
     }
     let null_or_absent = params.is_empty() || params == [der::NULL, 0];
     if let Some(last) = oid.strip_prefix(&RSA_PKCS1[..]) {
@@ -322,5 +333,23 @@ mod tests {
         assert_eq!(data[0], 12);
         let (s, sig) = decode_auth_data(&data).unwrap();
         assert_eq!((s, sig), (SigScheme::Ecdsa(HashAlg::Sha384), &b"sig"[..]));
+    }
+
+    #[test]
+    fn ed25519_algid_round_trip() {
+        // RFC 8420 §2 / RFC 8410 §3: SEQUENCE { OID 1.3.101.112 }, no parameters.
+        let ours = algorithm_identifier(SigScheme::Ed25519);
+        assert_eq!(ours, [0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70]);
+        assert_eq!(
+            parse_algorithm_identifier(&ours).unwrap(),
+            SigScheme::Ed25519
+        );
+        let with_null = [0x30, 0x07, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x05, 0x00];
+        assert!(parse_algorithm_identifier(&with_null).is_err());
+        let data = encode_auth_data(SigScheme::Ed25519, b"sig");
+        assert_eq!(
+            decode_auth_data(&data).unwrap(),
+            (SigScheme::Ed25519, &b"sig"[..])
+        );
     }
 }

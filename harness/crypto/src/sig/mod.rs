@@ -1,4 +1,4 @@
-//! IKE_AUTH signatures: RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA (aws-lc-rs), keys
+//! IKE_AUTH signatures: RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA and Ed25519 (aws-lc-rs), keys
 //! from PKCS#8 or SubjectPublicKeyInfo, and RFC 7427 AlgorithmIdentifiers ([`algid`]).
 //!
 //! ECDSA signatures are DER `Ecdsa-Sig-Value` for RFC 7427 (AUTH method 14) and
@@ -6,12 +6,13 @@
 
 pub mod algid;
 pub(crate) mod der;
+mod rsa_sha1;
 
 use crate::integ::HashAlg;
 use crate::rng::SecureRandom;
 use crate::{CryptoError, KeyBytes};
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use core::fmt;
 
 /// A signature scheme: padding/algorithm and hash. For ECDSA the curve comes
@@ -24,6 +25,8 @@ pub enum SigScheme {
     RsaPss(HashAlg),
     /// ECDSA.
     Ecdsa(HashAlg),
+    /// Ed25519 (RFC 8032; in IKEv2 RFC 8420, AUTH method 14 with the "Identity" hash).
+    Ed25519,
 }
 
 /// NIST curves for ECDSA keys.
@@ -73,6 +76,8 @@ pub enum KeyKind {
     Rsa,
     /// EC public key on a named curve.
     Ec(EcCurve),
+    /// Ed25519 (RFC 8410 id-Ed25519).
+    Ed25519,
 }
 
 const OID_RSA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -81,9 +86,12 @@ const OID_EC: [u8; 7] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_P256: [u8; 8] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_P384: [u8; 5] = [0x2b, 0x81, 0x04, 0x00, 0x22];
 const OID_P521: [u8; 5] = [0x2b, 0x81, 0x04, 0x00, 0x23];
+/// id-Ed25519, 1.3.101.112 (RFC 8410 §3).
+const OID_ED25519: [u8; 3] = [0x2b, 0x65, 0x70];
 
 /// A verification key: SPKI DER, RSAPublicKey DER or an uncompressed EC point
-/// (aws-lc accepts all three; we remember which algorithm it is).
+/// (aws-lc accepts all three; we remember which algorithm it is); Ed25519 keys are
+/// the raw 32 octets (RFC 8032 §5.1.5).
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey {
     kind: KeyKind,
@@ -100,7 +108,7 @@ impl fmt::Debug for PublicKey {
 }
 
 impl PublicKey {
-    /// From an X.509 SubjectPublicKeyInfo (RSA, RSASSA-PSS or EC on P-256/384/521).
+    /// From an X.509 SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC on P-256/384/521, Ed25519).
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, CryptoError> {
         const W: &str = "SubjectPublicKeyInfo";
         let (seq, rest) = der::expect(W, der::SEQUENCE, spki)?;
@@ -111,8 +119,21 @@ impl PublicKey {
             });
         }
         let (alg, bits) = der::expect(W, der::SEQUENCE, seq)?;
-        der::expect(W, der::BIT_STRING, bits)?;
+        let (key_bits, _) = der::expect(W, der::BIT_STRING, bits)?;
         let (oid, params) = der::expect(W, der::OID, alg)?;
+        if oid == OID_ED25519 {
+            // RFC 8410 §4: no parameters; the BIT STRING (0 unused bits) is the 32-octet key.
+            return match key_bits {
+                [0, key @ ..] if params.is_empty() && key.len() == 32 => Ok(Self {
+                    kind: KeyKind::Ed25519,
+                    bytes: key.to_vec(),
+                }),
+                _ => Err(CryptoError::Unrecognised {
+                    what: W,
+                    reason: "Ed25519 key not 32 octets, or with parameters".into(),
+                }),
+            };
+        }
         let kind = if oid == OID_RSA || oid == OID_RSA_PSS {
             KeyKind::Rsa
         } else if oid == OID_EC {
@@ -190,6 +211,7 @@ impl PublicKey {
                 HashAlg::Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
                 HashAlg::Sha1 => return Err(unsupported(what, "RSASSA-PSS with SHA-1")),
             },
+            (SigScheme::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
             (SigScheme::Ecdsa(h), KeyKind::Ec(c)) => {
                 ecdsa_verify_alg(c, h, ecdsa).ok_or_else(|| {
                     unsupported(
@@ -218,6 +240,7 @@ fn scheme_name(s: SigScheme) -> &'static str {
         SigScheme::RsaPkcs1(_) => "RSASSA-PKCS1-v1_5",
         SigScheme::RsaPss(_) => "RSASSA-PSS",
         SigScheme::Ecdsa(_) => "ECDSA",
+        SigScheme::Ed25519 => "Ed25519",
     }
 }
 
@@ -270,9 +293,10 @@ fn ecdsa_sign_alg(
 enum Inner {
     Rsa(RsaKeyPair),
     Ecdsa(EcCurve),
+    Ed25519(Ed25519KeyPair),
 }
 
-/// A private signing key (RSA or ECDSA), held as PKCS#8.
+/// A private signing key (RSA, ECDSA or Ed25519), held as PKCS#8.
 pub struct SigningKey {
     inner: Inner,
     pkcs8: KeyBytes,
@@ -295,7 +319,7 @@ const EC_PROBE: [(EcCurve, &sig::EcdsaSigningAlgorithm); 3] = [
 ];
 
 impl SigningKey {
-    /// From a PKCS#8 (v1 or v2) DER private key, RSA or EC.
+    /// From a PKCS#8 (v1 or v2) DER private key, RSA, EC or Ed25519.
     pub fn from_pkcs8_der(pkcs8: &[u8]) -> Result<Self, CryptoError> {
         if let Ok(k) = RsaKeyPair::from_pkcs8(pkcs8) {
             let spki = k
@@ -322,9 +346,21 @@ impl SigningKey {
                 });
             }
         }
+        // v1 (OpenSSL's and strongSwan's form) has no public key to check against.
+        if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8) {
+            let public = PublicKey {
+                kind: KeyKind::Ed25519,
+                bytes: k.public_key().as_ref().to_vec(),
+            };
+            return Ok(Self {
+                inner: Inner::Ed25519(k),
+                pkcs8: KeyBytes::from_slice(pkcs8),
+                public,
+            });
+        }
         Err(CryptoError::rejected(
             "PKCS#8 private key",
-            "neither an RSA key nor an EC key on P-256/384/521",
+            "neither an RSA key, an EC key on P-256/384/521 nor an Ed25519 key",
         ))
     }
 
@@ -392,6 +428,18 @@ impl SigningKey {
         ))
     }
 
+    /// A new Ed25519 key whose seed comes from `rng` (reproducible with a seeded RNG).
+    pub fn generate_ed25519(rng: &dyn SecureRandom) -> Result<Self, CryptoError> {
+        let mut seed = KeyBytes::zeroed(32);
+        rng.fill(seed.as_mut_bytes())?;
+        let kp = Ed25519KeyPair::from_seed_unchecked(seed.as_bytes())
+            .map_err(|e| CryptoError::rejected("Ed25519 key generation", e))?;
+        let der = kp
+            .to_pkcs8v1()
+            .map_err(|e| CryptoError::rejected("Ed25519 key generation", e))?;
+        Self::from_pkcs8_der(der.as_ref())
+    }
+
     /// The PKCS#8 DER encoding (secret).
     pub fn pkcs8_der(&self) -> &KeyBytes {
         &self.pkcs8
@@ -408,6 +456,7 @@ impl SigningKey {
         match self.inner {
             Inner::Rsa(_) => SigScheme::RsaPkcs1(HashAlg::Sha256),
             Inner::Ecdsa(c) => SigScheme::Ecdsa(c.hash()),
+            Inner::Ed25519(_) => SigScheme::Ed25519,
         }
     }
 
@@ -430,7 +479,11 @@ impl SigningKey {
                     (true, HashAlg::Sha256) => &sig::RSA_PSS_SHA256,
                     (true, HashAlg::Sha384) => &sig::RSA_PSS_SHA384,
                     (true, HashAlg::Sha512) => &sig::RSA_PSS_SHA512,
-                    (_, HashAlg::Sha1) => return Err(unsupported(what, "signing with SHA-1")),
+                    // aws-lc makes no SHA-1 signatures; AUTH method 1 still needs them.
+                    (false, HashAlg::Sha1) => return rsa_sha1::sign(self.pkcs8.as_bytes(), msg),
+                    (true, HashAlg::Sha1) => {
+                        return Err(unsupported(what, "RSASSA-PSS with SHA-1"))
+                    }
                 };
                 let mut out = vec![0u8; k.public_modulus_len()];
                 k.sign(enc, &rng, msg, &mut out)
@@ -451,6 +504,11 @@ impl SigningKey {
                     .map_err(|e| CryptoError::rejected(what, e))?;
                 Ok(s.as_ref().to_vec())
             }
+            (Inner::Ed25519(k), SigScheme::Ed25519) => Ok(k
+                .try_sign(msg)
+                .map_err(|e| CryptoError::rejected(what, e))?
+                .as_ref()
+                .to_vec()),
             (_, s) => Err(unsupported(
                 what,
                 format!("{s:?} with a {:?} key", self.public.kind),
@@ -509,5 +567,55 @@ mod tests {
         let a = SigningKey::generate_ecdsa(EcCurve::P256, &SeededRandom::from_u64(5)).unwrap();
         let b = SigningKey::generate_ecdsa(EcCurve::P256, &SeededRandom::from_u64(5)).unwrap();
         assert_eq!(a.public_key(), b.public_key());
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn ed25519_rfc8032_test_1() {
+        // RFC 8032 §7.1 TEST 1, the seed wrapped as PKCS#8 v1 (RFC 8410 §7).
+        let pkcs8 = unhex(
+            "302e020100300506032b657004220420\
+             9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        );
+        let public = unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        let want = unhex(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155\
+             5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+        );
+        let k = SigningKey::from_pkcs8_der(&pkcs8).unwrap();
+        assert_eq!(k.public_key().kind(), KeyKind::Ed25519);
+        assert_eq!(k.public_key().as_bytes(), &public[..]);
+        assert_eq!(k.default_scheme(), SigScheme::Ed25519);
+        let sig = k.sign(SigScheme::Ed25519, b"", EcdsaEncoding::Der).unwrap();
+        assert_eq!(sig, want);
+        // The same key from its SubjectPublicKeyInfo (RFC 8410 §4).
+        let spki = [&unhex("302a300506032b6570032100")[..], &public].concat();
+        let pk = PublicKey::from_spki_der(&spki).unwrap();
+        assert_eq!(pk, *k.public_key());
+        pk.verify(SigScheme::Ed25519, b"", &want, EcdsaEncoding::Der)
+            .unwrap();
+        assert!(pk
+            .verify(SigScheme::Ed25519, b"x", &want, EcdsaEncoding::Der)
+            .is_err());
+        assert!(pk
+            .verify(
+                SigScheme::Ecdsa(HashAlg::Sha256),
+                b"",
+                &want,
+                EcdsaEncoding::Der
+            )
+            .is_err());
+        assert!(k
+            .sign(SigScheme::RsaPss(HashAlg::Sha256), b"", EcdsaEncoding::Der)
+            .is_err());
+        // Parameters or a short key are refused.
+        let short = [&unhex("3029300506032b6570032000")[..], &public[..31]].concat();
+        assert!(PublicKey::from_spki_der(&short).is_err());
     }
 }

@@ -116,11 +116,17 @@ impl IkeSa {
             (from_responder, from_initiator)
         };
         let rekey_at = self.child_rekey_time(ctx, &name)?;
+        // Report a PFS group only when a KE exchange really went into the keys (a KE
+        // transform echoed in IKE_AUTH carries none, RFC 7296 §1.2).
+        let mut transforms = choice.transforms.clone();
+        if g_ir.is_none() {
+            transforms.ke = None;
+        }
         let child = ChildSa {
             name,
             spi_in,
             spi_out: choice.peer_spi,
-            transforms: choice.transforms.clone(),
+            transforms,
             local_ts,
             remote_ts,
             mode,

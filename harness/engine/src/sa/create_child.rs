@@ -181,7 +181,7 @@ impl IkeSa {
         self.start_child_request(ctx, &policy, CreateKind::RekeyChild { old }, tsi, tsr, mode)
     }
 
-    fn start_child_request(
+    pub(super) fn start_child_request(
         &mut self,
         ctx: &mut Ctx<'_>,
         policy: &ChildPolicy,
@@ -312,6 +312,7 @@ impl IkeSa {
         if let Some(err) = error_notify(inner) {
             return self.create_failed(ctx, p, err);
         }
+        self.temporary_failure_since = None;
         match p.kind {
             CreateKind::RekeyIke { .. } => self.finish_ike_rekey(ctx, p, inner),
             _ => self.finish_child(ctx, p, inner),
@@ -363,11 +364,18 @@ impl IkeSa {
                 ctx.event(Some(self.handle), EventKind::ChildSaFailed { notify: n });
             }
             CreateKind::RekeyChild { old } => {
+                if n == NotifyType::TEMPORARY_FAILURE && self.temporary_failure_received(ctx)? {
+                    return Ok(());
+                }
                 let retry = self.retry_delay(ctx)?;
                 let now = ctx.now;
                 match n {
                     // §2.25: the peer does not know the SA: it is gone there.
-                    NotifyType::CHILD_SA_NOT_FOUND => self.remove_child(ctx, old, true),
+                    NotifyType::CHILD_SA_NOT_FOUND => self.rekey_child_not_found(ctx, old)?,
+                    // §4: refused as one SA too many: delete it, then create a new one.
+                    NotifyType::NO_ADDITIONAL_SAS if p.collision.is_none() => {
+                        self.rekey_child_no_additional_sas(ctx, old)?
+                    }
                     _ => {
                         let peer_rekeyed = p.collision.is_some();
                         if let Some(c) = self.child_mut(old) {

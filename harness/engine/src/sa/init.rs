@@ -109,6 +109,7 @@ impl IkeSa {
             mobility: Default::default(),
             redirect: Default::default(),
             eap: None,
+            temporary_failure_since: None,
         }
     }
 
@@ -194,8 +195,12 @@ impl IkeSa {
             self.path.remote,
             self.policy.nat_traversal.force_encapsulation,
         ));
-        payloads.extend(common_init_notifies(&self.policy));
+        payloads.extend(common_init_notifies(
+            &self.policy,
+            self.local_cred.is_ed25519(),
+        ));
         payloads.extend(self.use_ppk_notify());
+        payloads.extend(super::vendor::vendor_id_payloads(&self.policy));
         let header = Header {
             initiator_spi: self.spi_i,
             responder_spi: 0,
@@ -384,8 +389,11 @@ impl IkeSa {
         ) {
             self.nat = nat;
         }
-        // §2.23: with a NAT between us, move to the NAT-T port for everything after INIT.
-        if self.nat.any() && !self.path.encap {
+        // §2.23: with a NAT between us, move to the NAT-T port for everything after INIT. A
+        // forced encapsulation claimed a NAT in front of us (a source hash that cannot match),
+        // so the responder expects the move too.
+        let forced = self.policy.nat_traversal.force_encapsulation;
+        if (self.nat.any() || forced) && !self.path.encap {
             self.path.local.set_port(ctx.config.nat_t_port);
             self.path.remote.set_port(ctx.config.peer_nat_t_port);
             self.path.encap = true;
@@ -436,7 +444,9 @@ impl IkeSa {
 }
 
 /// Notifies both sides send in IKE_SA_INIT after NAT detection.
-fn common_init_notifies(policy: &IkePolicy) -> Vec<Payload> {
+/// `ed25519`: our key is Ed25519, so the list also carries IDENTITY (RFC 8420 §2: a peer
+/// signs with Ed25519 only when we announced it).
+fn common_init_notifies(policy: &IkePolicy, ed25519: bool) -> Vec<Payload> {
     let f = &policy.features;
     let mut out = Vec::new();
     if f.fragmentation {
@@ -446,10 +456,17 @@ fn common_init_notifies(policy: &IkePolicy) -> Vec<Payload> {
         ));
     }
     if !f.signature_hash_algorithms.is_empty() {
+        let identity = (ed25519
+            && !f
+                .signature_hash_algorithms
+                .contains(&HashAlgorithm::IDENTITY))
+        .then_some(HashAlgorithm::IDENTITY);
         let data: Vec<u8> = f
             .signature_hash_algorithms
             .iter()
-            .flat_map(|h: &HashAlgorithm| h.0.to_be_bytes())
+            .copied()
+            .chain(identity)
+            .flat_map(|h: HashAlgorithm| h.0.to_be_bytes())
             .collect();
         out.push(notify(NotifyType::SIGNATURE_HASH_ALGORITHMS, data));
     }
@@ -610,8 +627,9 @@ pub(crate) fn respond(ctx: &mut Ctx<'_>, req: InitRequest<'_>) -> Result<InitRep
     if let Some(cr) = sa.remote_cred.certreq() {
         out.push(Payload::new(PayloadBody::CertReq(cr)));
     }
-    out.extend(common_init_notifies(&sa.policy));
+    out.extend(common_init_notifies(&sa.policy, sa.local_cred.is_ed25519()));
     out.extend(sa.use_ppk_notify());
+    out.extend(super::vendor::vendor_id_payloads(&sa.policy));
     let header = Header {
         initiator_spi: sa.spi_i,
         responder_spi: sa.spi_r,

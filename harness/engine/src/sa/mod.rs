@@ -13,12 +13,15 @@ mod fragment;
 mod fragmenting;
 mod info;
 pub(crate) mod init;
+mod lost_child;
 mod mobike;
 mod ppk;
 mod receive;
 mod redirect;
 mod rekey;
 mod retired;
+mod temp_failure;
+mod vendor;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -226,6 +229,8 @@ pub(crate) struct IkeSa {
     pub(crate) redirect: RedirectState,
     /// EAP in IKE_AUTH (RFC 7296 §2.16), while it runs.
     pub(crate) eap: Option<Box<auth::eap::EapSession>>,
+    /// When the peer's current run of TEMPORARY_FAILURE answers began (§2.25).
+    pub(crate) temporary_failure_since: Option<Timestamp>,
 }
 
 /// What the endpoint must do after an SA handled something.

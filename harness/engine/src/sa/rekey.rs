@@ -497,6 +497,9 @@ impl IkeSa {
             return Ok(());
         }
         if n == NotifyType::TEMPORARY_FAILURE {
+            if self.temporary_failure_received(ctx)? {
+                return Ok(());
+            }
             self.ike_rekey_at = Some(ctx.now + self.retry_delay(ctx)?);
         } else {
             ctx.event(Some(self.handle), EventKind::IkeSaRekeyFailed { notify: n });
