@@ -73,10 +73,13 @@ impl Default for Features {
             mobike: false,
             redirect: false,
             initial_contact: true,
+            // IDENTITY (RFC 8420): we verify Ed25519 signatures, and a peer signs with
+            // Ed25519 only when the other side announced it.
             signature_hash_algorithms: vec![
                 HashAlgorithm::SHA2_256,
                 HashAlgorithm::SHA2_384,
                 HashAlgorithm::SHA2_512,
+                HashAlgorithm::IDENTITY,
             ],
             ppk: None,
             esp_tfc_padding_not_supported: false,
