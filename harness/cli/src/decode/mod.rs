@@ -9,6 +9,7 @@ mod decrypt;
 mod esp;
 mod json;
 mod keys;
+mod notify;
 mod text;
 
 use std::collections::BTreeSet;

@@ -221,7 +221,7 @@ pub fn payloads(out: &mut String, list: &[Payload], depth: usize) {
                 let _ = writeln!(out, ": {} bytes", n.len());
             }
             PayloadBody::Notify(n) => {
-                let _ = writeln!(out, ": {} ({} bytes data)", n.notify_type, n.data.len());
+                let _ = writeln!(out, ": {}{}", n.notify_type, super::notify::detail(n));
             }
             PayloadBody::Delete(d) => {
                 let spis: Vec<String> = d.spis.iter().map(hex::encode).collect();
