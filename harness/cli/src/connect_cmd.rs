@@ -426,6 +426,9 @@ pub fn describe(event: &Event) -> Option<String> {
         EventKind::AddressUpdateFailed { notify } => {
             format!("[{sa}] address update refused: {notify}")
         }
+        EventKind::AddressCheckFailed { remote, reason } => {
+            format!("[{sa}] peer address {remote} not verified ({reason}): SAs stay")
+        }
         EventKind::Redirected { to, new_sa } => format!(
             "[{sa}] redirected to {to}{}",
             new_sa.map_or(String::new(), |h| format!(", new IKE_SA [{}]", h.0))

@@ -74,6 +74,12 @@ pub enum EventKind {
     /// Our MOBIKE address update was refused (e.g. UNEXPECTED_NAT_DETECTED, RFC 4555 §3.9);
     /// the IKE SA goes on.
     AddressUpdateFailed { notify: NotifyType },
+    /// MOBIKE responder: the peer's new address `remote` failed the return routability check
+    /// (RFC 4555 §3.7), so the IKE SA and its CHILD_SAs stay on their old addresses.
+    AddressCheckFailed {
+        remote: SocketAddr,
+        reason: AddressCheckFailure,
+    },
     /// The gateway redirected us (RFC 5685). `new_sa`: the IKE SA the engine started towards
     /// an IP gateway; `None` for a FQDN, which the driver resolves and passes to
     /// [`crate::Endpoint::follow_redirect`].
@@ -81,6 +87,24 @@ pub enum EventKind {
         to: crate::Gateway,
         new_sa: Option<SaHandle>,
     },
+}
+
+/// Why a return routability check (RFC 4555 §3.7) failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressCheckFailure {
+    /// The check exhausted its retransmissions without a response.
+    NoResponse,
+    /// The response did not echo our COOKIE2.
+    Cookie2Mismatch,
+}
+
+impl fmt::Display for AddressCheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoResponse => "no response at the new address",
+            Self::Cookie2Mismatch => "the response did not echo our COOKIE2",
+        })
+    }
 }
 
 /// Why an IKE SA ended.

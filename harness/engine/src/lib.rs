@@ -43,8 +43,8 @@ use ikelab_policy::IkePolicy;
 pub use endpoint::{DatagramKind, Endpoint};
 pub use error::{ConfigError, EngineError};
 pub use event::{
-    ChildSaInfo, ChildTransforms, CloseReason, Direction, EspKeys, Event, EventKind, IkeKeyLog,
-    IkeSaInfo, IkeTransforms, MessageTrace, NatDetected,
+    AddressCheckFailure, ChildSaInfo, ChildTransforms, CloseReason, Direction, EspKeys, Event,
+    EventKind, IkeKeyLog, IkeSaInfo, IkeTransforms, MessageTrace, NatDetected,
 };
 pub use sa::{
     AddressUpdate, FragmentLimits, Gateway, SaState, MAX_REDIRECTS, REDIRECT_LOOP_DETECT_PERIOD,

@@ -247,7 +247,7 @@ fn update_from_the_responder_is_refused() {
 }
 
 #[test]
-fn wrong_cookie2_echo_leaves_the_child_sas() {
+fn wrong_cookie2_echo_closes_the_ike_sa() {
     let (c, s) = policies(true, true);
     let (mut p, ha, _) = up(14, c, s, false);
     let keys = p.keys();
@@ -272,7 +272,10 @@ fn wrong_cookie2_echo_leaves_the_child_sas() {
     p.flush();
     settle(&mut p, 5);
     assert!(p.a.violations().contains(&Violation::Cookie2Mismatch));
-    assert!(moved(&p.a).is_empty(), "CHILD_SAs stay until a real answer");
+    assert!(moved(&p.a).is_empty(), "the CHILD_SAs never moved");
+    // RFC 4555 §3.7: "If the values do not match, the IKE_SA MUST be closed."
+    let closed = format!("{:?}", p.a.closed());
+    assert!(closed.contains("COOKIE2"), "{closed}");
 }
 
 #[test]

@@ -29,6 +29,8 @@ pub(crate) enum Purpose {
     },
     /// MOBIKE UPDATE_SA_ADDRESSES (RFC 4555 §3.5).
     UpdateAddresses,
+    /// Responder: the return routability check of a new peer address (RFC 4555 §3.7).
+    ReturnRoutability,
     /// A REDIRECT of an established initiator (RFC 5685 §5).
     Redirect,
 }

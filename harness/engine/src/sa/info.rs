@@ -95,11 +95,13 @@ impl IkeSa {
             .iter()
             .map(|n| n.notify_type)
             .find(|t| *t == NotifyType::AUTHENTICATION_FAILED);
-        let response = if ours.is_empty() {
+        let mut response = if ours.is_empty() {
             Vec::new()
         } else {
             vec![delete_esp(&ours)]
         };
+        // RFC 4555 §3.7: a COOKIE2 is copied as-is (a responder's return routability check).
+        response.extend(super::routability::cookie2_echo(inner));
         self.respond(ctx, x, message_id, response)?;
         if let Some(n) = fatal {
             self.close(ctx, CloseReason::PeerError(n));
@@ -115,6 +117,7 @@ impl IkeSa {
     ) -> Result<(), EngineError> {
         match purpose {
             Purpose::UpdateAddresses => self.on_update_response(ctx, inner)?,
+            Purpose::ReturnRoutability => self.on_check_response(ctx, inner),
             Purpose::DeleteIke => self.close(ctx, CloseReason::DeletedLocally),
             Purpose::DeleteChild { spi_in } => {
                 if let Some(i) = self.children.iter().position(|c| c.spi_in == spi_in) {

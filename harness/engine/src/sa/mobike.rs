@@ -5,8 +5,9 @@
 //! an SA (§3.5): it sends a protected INFORMATIONAL with UPDATE_SA_ADDRESSES, fresh NAT
 //! detection notifies for the new addresses and a COOKIE2 the responder must echo, from the
 //! NAT-T port (§3.3). The responder takes the addresses from the IP header, answers with its
-//! own NAT detection, and moves the CHILD_SAs; [`EventKind::SaAddressesUpdated`] tells a data
-//! plane. NO_NATS_ALLOWED (§3.9) makes the responder refuse an update a NAT rewrote.
+//! own NAT detection, verifies a new peer address with a return routability check (§3.7, see
+//! `routability.rs`), and then moves the CHILD_SAs; [`EventKind::SaAddressesUpdated`] tells a
+//! data plane. NO_NATS_ALLOWED (§3.9) makes the responder refuse an update a NAT rewrote.
 //! Without MOBIKE, a peer behind a NAT whose mapping changed is followed from its
 //! authenticated requests (RFC 7296 §2.23), ESP included.
 
@@ -61,6 +62,8 @@ pub(crate) struct Mobility {
     pub cookie2: Option<Vec<u8>>,
     /// The addresses the CHILD_SAs run on (set when the IKE SA is established).
     pub esp_path: Option<PathInfo>,
+    /// Responder: return routability checks of new peer addresses, oldest first (§3.7).
+    pub checks: std::collections::VecDeque<super::routability::PendingCheck>,
 }
 
 /// NO_NATS_ALLOWED data: source and destination address, then source and destination port
@@ -244,7 +247,9 @@ impl IkeSa {
         ));
         out.extend(cookie2.map(|c| notify(NotifyType::COOKIE2, c)));
         self.respond(ctx, ExchangeType::INFORMATIONAL, message_id, out)?;
-        self.move_children(ctx);
+        // §3.5: "initiate a return routability check for the new initiator address ... and
+        // wait until the check is completed" before the IPsec SAs move.
+        self.move_children_checked(ctx)?;
         Ok(true)
     }
 
@@ -260,8 +265,9 @@ impl IkeSa {
                 .find(|n| n.notify_type == NotifyType::COOKIE2)
                 .map(|n| n.data.as_slice() == sent.as_slice());
             if echoed != Some(true) {
-                // §3.5: not an answer to this update; the CHILD_SAs stay where they were.
+                // §3.7: "If the values do not match, the IKE_SA MUST be closed."
                 self.violation(ctx, Violation::Cookie2Mismatch);
+                self.close(ctx, super::routability::cookie2_mismatch());
                 return Ok(());
             }
         }
@@ -299,7 +305,7 @@ impl IkeSa {
     }
 
     /// The CHILD_SAs now run on `self.path`.
-    fn move_children(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn move_children(&mut self, ctx: &mut Ctx<'_>) {
         self.mobility.esp_path = Some(self.path);
         ctx.event(
             Some(self.handle),

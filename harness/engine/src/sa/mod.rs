@@ -20,6 +20,7 @@ mod receive;
 mod redirect;
 mod rekey;
 mod retired;
+mod routability;
 mod temp_failure;
 mod vendor;
 
@@ -471,7 +472,15 @@ impl IkeSa {
                 ctx.leases.ike_spis.remove(&spi_i);
             }
         }
-        self.retired.clear();
+        // An old IKE SA still owed the peer's Delete (§1.3.2) answers it while we linger: a
+        // peer may delete the new SA first (pluto after a rekey and `whack --terminate`).
+        self.retired.retain_mut(|r| {
+            r.gen.xchg.outstanding = None;
+            matches!(
+                r.role,
+                retired::Role::AwaitPeerDelete { .. } | retired::Role::Done { .. }
+            )
+        });
         self.spis_changed = true;
         ctx.leases.addresses.retain(|_, h| *h != self.handle);
         self.xchg.outstanding = None;
@@ -545,8 +554,11 @@ impl IkeSa {
             return Ok(());
         }
         if let Some(exchange) = self.retransmit_due(ctx)? {
-            self.close(ctx, CloseReason::Timeout { exchange });
-            return Ok(());
+            // An unanswered MOBIKE return routability check fails the move, not the SA.
+            if !self.check_timed_out(ctx)? {
+                self.close(ctx, CloseReason::Timeout { exchange });
+                return Ok(());
+            }
         }
         if self.dpd_due().is_some_and(|d| d <= now) {
             self.request(ctx, ExchangeType::INFORMATIONAL, Vec::new(), Purpose::Dpd)?;
