@@ -337,7 +337,7 @@ pub fn describe(event: &Event) -> Option<String> {
     let sa = event.sa.map_or("-".to_owned(), |h| h.0.to_string());
     Some(match &event.kind {
         EventKind::IkeSaEstablished(i) => format!(
-            "[{sa}] IKE_SA established {} <-> {}: {} (SPIs {:016x}_i {:016x}_r, {} <-> {}{})",
+            "[{sa}] IKE_SA established {} <-> {}: {} (SPIs {:016x}_i {:016x}_r, {} <-> {}{}, peer authenticated by {})",
             i.local_id,
             i.remote_id,
             i.transforms,
@@ -345,7 +345,8 @@ pub fn describe(event: &Event) -> Option<String> {
             i.spi_r,
             i.local,
             i.remote,
-            if i.nat_detected.any() { ", NAT-T" } else { "" }
+            if i.nat_detected.any() { ", NAT-T" } else { "" },
+            i.remote_auth
         ),
         EventKind::ChildSaInstalled(c) => format!(
             "[{sa}] CHILD_SA {} installed{}: {} (SPIs {:08x}_i {:08x}_o, {:?} === {:?})",

@@ -109,6 +109,11 @@ if grep -q "Received IKE_SA_INIT response" "$RUN/connect.log" \
 else
   fail "1: charon's IKE_SA_INIT response: $(grep 'IKE_SA_INIT response' "$RUN/connect.log")"
 fi
+if grep -q "IKE_SA established .*peer authenticated by RSA_SIGNATURE)" "$RUN/connect.log"; then
+  pass "1: ikelab verified charon's AUTH method 1 (peer authenticated by RSA_SIGNATURE)"
+else
+  fail "1: ikelab's view of charon's AUTH: $(grep -o 'peer authenticated by [A-Z0-9_]*' "$RUN/connect.log")"
+fi
 if sha1_both resp client.ikllg.example gw.ikllg.example; then
   pass "1: charon verified ikelab's AUTH method 1 (\"RSA signature\") and signed its own the same way"
 else
@@ -146,8 +151,8 @@ else
 fi
 sw init --terminate --ike legacy --force >/dev/null 2>&1
 wait "$SERVE"; src=$?; rm -f "$RUN/serve.pid"
-if [ "$src" = 0 ] && grep -q "IKE_SA established" "$RUN/serve.log"; then
-  pass "2: ikelab serve established the IKE SA and exited 0"
+if [ "$src" = 0 ] && grep -q "IKE_SA established .*peer authenticated by RSA_SIGNATURE)" "$RUN/serve.log"; then
+  pass "2: ikelab serve established the IKE SA, verified charon's AUTH method 1, and exited 0"
 else
   fail "2: ikelab serve exit $src"; grep -vE '^echo' "$RUN/serve.log" | tail -8
 fi
