@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use ikelab_engine::{CloseReason, EndpointConfig, Event, EventKind, Gateway};
+use ikelab_engine::{CloseReason, EndpointConfig, Event, EventKind, Gateway, SaHandle};
 use ikelab_policy::{
     CertSource, ChildProposal, Identity, IdentityMatch, IkePolicy, IkeProposal, KeySource,
     LocalAuth, RemoteAuth, Secret, TsSpec,
@@ -118,7 +118,15 @@ pub struct ConnectArgs {
     /// Seconds (fractions allowed) after the CHILD_SA is up for --mobike-move-to.
     #[arg(long = "move-after", value_name = "SECS", default_value = "2", value_parser = crate::ping::parse_secs)]
     pub move_after: std::time::Duration,
+    /// Before exiting, delete the IKE SA (INFORMATIONAL Delete) and wait up to 3 s for the
+    /// peer's answer, so the gateway keeps no orphan SA. Without it the SA is left to the
+    /// peer's DPD or lifetime, which lets a test inspect the gateway's SA afterwards.
+    #[arg(long)]
+    pub close: bool,
 }
+
+/// How long `--close` waits for the answer to its Delete.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A failure to start: bad input (exit 2).
 pub struct UsageError(pub String);
@@ -485,10 +493,54 @@ pub fn run(args: ConnectArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    rt.block_on(connect(args, policy, remote))
+    rt.block_on(async {
+        let close = args.close;
+        let mut sa = None;
+        let mut ep = None;
+        let code = connect(args, policy, remote, &mut ep, &mut sa).await;
+        if let (true, Some(ep), Some(sa)) = (close, ep.as_mut(), sa) {
+            close_ike(ep, sa).await;
+        }
+        code
+    })
 }
 
-async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) -> ExitCode {
+/// `--close`: the Delete for our IKE SA, then its answer (or [`CLOSE_WAIT`]).
+async fn close_ike(ep: &mut UdpEndpoint, sa: SaHandle) {
+    let now = ep.now();
+    if let Err(e) = ep.endpoint().delete_ike_sa(now, sa) {
+        // Already closed (the peer refused or deleted it): nothing to delete.
+        println!("[{}] --close: no Delete sent: {e}", sa.0);
+        return;
+    }
+    let waited = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Ok(event) = ep.next_event().await {
+            if let Some(line) = describe(&event) {
+                println!("{line}");
+            }
+            if event.sa == Some(sa) && matches!(event.kind, EventKind::Closed { .. }) {
+                return;
+            }
+        }
+    })
+    .await;
+    if waited.is_err() {
+        eprintln!(
+            "error: --close: no answer to the Delete within {} s",
+            CLOSE_WAIT.as_secs()
+        );
+    }
+}
+
+/// Connects, pings, rekeys as asked. Leaves the endpoint in `slot` and the IKE SA's handle in
+/// `sa` (once it is known) for `--close`.
+async fn connect(
+    args: ConnectArgs,
+    policy: Arc<IkePolicy>,
+    remote: SocketAddr,
+    slot: &mut Option<UdpEndpoint>,
+    sa: &mut Option<SaHandle>,
+) -> ExitCode {
     let a = &args.policy;
     let (config, ports) = endpoint_config(a);
     let bind = args.local.unwrap_or(if remote.is_ipv4() {
@@ -496,8 +548,8 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
     } else {
         IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED)
     });
-    let mut ep = match UdpEndpoint::bind(config, bind, ports).await {
-        Ok(ep) => ep,
+    let ep = match UdpEndpoint::bind(config, bind, ports).await {
+        Ok(ep) => slot.insert(ep),
         Err(e) => {
             eprintln!(
                 "error: binding {bind} ports {}/{}: {e}",
@@ -510,7 +562,6 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let mut sa = None;
     let run = async {
         let mut ike_up = false;
         let mut virtual_ip = None;
@@ -532,12 +583,15 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                 println!("{line}");
             }
             match event.kind {
-                EventKind::IkeSaEstablished(_) => ike_up = true,
+                EventKind::IkeSaEstablished(_) => {
+                    ike_up = true;
+                    *sa = event.sa;
+                }
                 EventKind::ConfigAssigned { addresses, .. } => {
                     virtual_ip = addresses.first().copied();
                 }
                 EventKind::ChildSaInstalled(child) if ike_up => {
-                    sa = event.sa;
+                    *sa = event.sa;
                     return Ok((child, virtual_ip));
                 }
                 // RFC 5685: the IKE SA the engine started towards the new gateway carries on.
@@ -548,7 +602,7 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
                     to: Gateway::Fqdn(name),
                     new_sa: None,
                 } => {
-                    if let Err(e) = follow_fqdn(&mut ep, event.sa, &name, remote.port()).await {
+                    if let Err(e) = follow_fqdn(ep, event.sa, &name, remote.port()).await {
                         eprintln!("error: redirect to {name}: {e}");
                         return Err(ExitCode::FAILURE);
                     }
@@ -572,7 +626,7 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
     if args.ping.ping == 0 && !args.rekey.any() && args.mobike_move_to.is_none() {
         return ExitCode::SUCCESS;
     }
-    let Some(sa) = sa else {
+    let Some(sa) = *sa else {
         eprintln!("error: CHILD_SA without an IKE SA handle");
         return ExitCode::FAILURE;
     };
@@ -592,7 +646,7 @@ async fn connect(args: ConnectArgs, policy: Arc<IkePolicy>, remote: SocketAddr) 
     };
     let wait = std::time::Duration::from_secs(args.timeout.clamp(1, 5));
     let result = crate::ping::run(
-        &mut ep,
+        ep,
         &args.ping,
         &child,
         virtual_ip,

@@ -121,6 +121,21 @@ else
 fi
 il_check_sas resp legacy legacy-child AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048 AES_CBC-256/HMAC_SHA2_256_128
 sw resp --terminate --ike legacy --force >/dev/null 2>&1
+# 1b. The same with --close: ikelab deletes its IKE SA before exiting; charon keeps nothing.
+il_mark resp
+ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --local 198.51.100.1 --timeout 10 \
+  --config "$RUN/client.toml" --local-ts 203.0.113.1/32 --remote-ts 203.0.113.129/32 \
+  --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256 \
+  --ping 1 --ping-interval 100 --close >"$RUN/connect-close.log" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q "IKE_SA closed: DeletedLocally" "$RUN/connect-close.log" \
+   && il_since resp | grep -q "received DELETE for IKE_SA legacy" \
+   && ! sw resp --list-sas 2>&1 | grep -q "legacy: .*ESTABLISHED"; then
+  pass "1b: connect --close deleted the IKE SA; charon received the Delete and lists no SA"
+else
+  fail "1b: connect --close exit $rc: $(grep -E 'closed|close' "$RUN/connect-close.log")"
+  sw resp --list-sas 2>&1 | head -5
+fi
 il_stop_charon resp
 
 # ---- 2. charon initiator -> ikelab serve ---------------------------------------------------
