@@ -78,6 +78,10 @@ fn psk_policies() -> (IkePolicy, IkePolicy) {
     let psk = Secret::new(b"fuzz".to_vec());
     let mut server = IkePolicy::psk(Identity::fqdn("server"), IdentityMatch::Any, psk.clone());
     server.cookie_threshold = Some(4);
+    // RFC 7296 §3.12: the responder's IKE_SA_INIT carries a Vendor ID.
+    server.features.vendor_ids = ikelab_policy::VendorId::new(b"ikelab fuzz".to_vec())
+        .into_iter()
+        .collect();
     let client = IkePolicy::psk(
         Identity::fqdn("client"),
         IdentityMatch::Exact(Identity::fqdn("server")),
@@ -94,15 +98,35 @@ fn run(data: &[u8]) -> usize {
 
 fn run_with(data: &[u8], server: IkePolicy, client: IkePolicy) -> usize {
     let mut established = 0;
+    drive(data, server, client, &mut |seen| {
+        if let Seen::Responder(e) = seen {
+            if matches!(e.kind, crate::EventKind::IkeSaEstablished(_)) {
+                established += 1;
+            }
+        }
+    });
+    established
+}
+
+/// What [`drive`] shows its observer (seed building in tests looks at both).
+#[cfg_attr(not(test), allow(dead_code))]
+enum Seen<'a> {
+    /// An event of the responder's.
+    Responder(&'a crate::Event),
+    /// The initiator's datagrams not yet delivered, as the next operation finds them.
+    Pending(&'a [Transmit]),
+}
+
+fn drive(data: &[u8], server: IkePolicy, client: IkePolicy, observe: &mut dyn FnMut(Seen<'_>)) {
     let (Some(mut resp), Some(mut init)) = (endpoint(1, Some(server)), endpoint(2, None)) else {
-        return 0;
+        return;
     };
     let r_addr: SocketAddr = ([192, 0, 2, 2], 500).into();
     let r_natt: SocketAddr = ([192, 0, 2, 2], 4500).into();
     let i_addr: SocketAddr = ([192, 0, 2, 1], 500).into();
     let mut now = Timestamp::from_micros(1);
     let Ok(i_handle) = init.connect(now, Arc::new(client), i_addr, r_addr) else {
-        return 0;
+        return;
     };
     let mut pending: Vec<Transmit> = Vec::new();
     let mut handles = Vec::new();
@@ -110,6 +134,7 @@ fn run_with(data: &[u8], server: IkePolicy, client: IkePolicy) -> usize {
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
         pending.extend(core::iter::from_fn(|| init.poll_transmit()));
+        observe(Seen::Pending(&pending));
         match op % 7 {
             0 => {
                 for t in pending.drain(..) {
@@ -174,9 +199,7 @@ fn run_with(data: &[u8], server: IkePolicy, client: IkePolicy) -> usize {
             }
         }
         while let Some(e) = resp.poll_event() {
-            if matches!(e.kind, crate::EventKind::IkeSaEstablished(_)) {
-                established += 1;
-            }
+            observe(Seen::Responder(&e));
             if let Some(h) = e.sa {
                 if !handles.contains(&h) {
                     handles.push(h);
@@ -192,8 +215,10 @@ fn run_with(data: &[u8], server: IkePolicy, client: IkePolicy) -> usize {
             }
         }
     }
-    established
 }
+
+#[cfg(test)]
+mod seeds;
 
 #[cfg(test)]
 mod tests {
