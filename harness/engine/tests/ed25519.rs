@@ -11,23 +11,10 @@ mod pair {
 
 use ikelab_crypto::rng::SeededRandom;
 use ikelab_crypto::sig::{algid, SigScheme};
-use ikelab_crypto::x509::{TestCa, TestCert, TestKeyType};
-use ikelab_policy::{CertSource, KeySource, LocalAuth, RemoteAuth, Secret};
+use ikelab_crypto::x509::{TestCa, TestKeyType};
 use ikelab_wire::iana::{AuthMethod, HashAlgorithm, NotifyType};
 use ikelab_wire::payload::PayloadBody;
 use pair::harness::*;
-
-fn local(cert: &TestCert) -> LocalAuth {
-    LocalAuth::Pubkey {
-        certificate: CertSource::Der(cert.cert_der.clone()),
-        chain: vec![],
-        private_key: KeySource::Der {
-            label: "PRIVATE KEY".into(),
-            der: Secret::new(cert.key.pkcs8_der().as_bytes().to_vec()),
-        },
-        signature: Default::default(),
-    }
-}
 
 /// The SIGNATURE_HASH_ALGORITHMS list in wire message `i`.
 fn hashes(p: &Pair, i: usize) -> Vec<HashAlgorithm> {
@@ -60,10 +47,7 @@ fn auth_scheme(p: &Pair, i: usize) -> (AuthMethod, Option<SigScheme>) {
 fn ed25519_certificates_both_ways_and_mixed_with_ecdsa() {
     let rng = SeededRandom::from_u64(8420);
     let ca = TestCa::new("ikelab test CA", TestKeyType::EcdsaP256, &rng).unwrap();
-    let anchors = RemoteAuth::Pubkey {
-        trust_anchors: vec![CertSource::Der(ca.cert.cert_der.clone())],
-        allow_legacy_methods: true,
-    };
+    let anchors = trusting(&ca);
     for (client_key, server_key) in [
         (TestKeyType::Ed25519, TestKeyType::Ed25519),
         (TestKeyType::Ed25519, TestKeyType::EcdsaP384),
@@ -76,9 +60,9 @@ fn ed25519_certificates_both_ways_and_mixed_with_ecdsa() {
             .issue("vpn.example", &["vpn.example"], server_key, &rng)
             .unwrap();
         let (mut client, mut server) = psk_policies();
-        client.local.auth = local(&c);
+        client.local.auth = cert_auth(&c);
         client.remote.auth = anchors.clone();
-        server.local.auth = local(&s);
+        server.local.auth = cert_auth(&s);
         server.remote.auth = anchors.clone();
         let mut p = Pair::new(84, server);
         p.connect(client);
@@ -135,15 +119,12 @@ fn ed25519_signs_with_method_14_even_without_the_peers_hash_list() {
     let s = ca
         .issue("vpn.example", &["vpn.example"], TestKeyType::Ed25519, &rng)
         .unwrap();
-    let anchors = RemoteAuth::Pubkey {
-        trust_anchors: vec![CertSource::Der(ca.cert.cert_der.clone())],
-        allow_legacy_methods: true,
-    };
+    let anchors = trusting(&ca);
     let (mut client, mut server) = psk_policies();
-    client.local.auth = local(&c);
+    client.local.auth = cert_auth(&c);
     client.remote.auth = anchors.clone();
     client.features.signature_hash_algorithms = vec![];
-    server.local.auth = local(&s);
+    server.local.auth = cert_auth(&s);
     server.remote.auth = anchors;
     let mut p = Pair::new(85, server);
     p.connect(client);

@@ -10,21 +10,18 @@ mod pair {
 
 use ikelab_crypto::rng::SeededRandom;
 use ikelab_crypto::x509::{TestCa, TestCert, TestKeyType};
-use ikelab_policy::{CertSource, KeySource, LocalAuth, RemoteAuth, Secret};
+use ikelab_policy::{CertSource, RemoteAuth};
 use ikelab_wire::iana::{AuthMethod, NotifyType};
 use ikelab_wire::payload::PayloadBody;
 use pair::harness::*;
 
-fn local(cert: &TestCert) -> LocalAuth {
-    LocalAuth::Pubkey {
-        certificate: CertSource::Der(cert.cert_der.clone()),
-        chain: vec![],
-        private_key: KeySource::Der {
-            label: "PRIVATE KEY".into(),
-            der: Secret::new(cert.key.pkcs8_der().as_bytes().to_vec()),
-        },
-        signature: Default::default(),
-    }
+/// An RSA-2048 CA with a client and a gateway certificate.
+fn rsa_pki(seed: u64) -> (TestCa, TestCert, TestCert) {
+    let rng = SeededRandom::from_u64(seed);
+    let ca = TestCa::new("ikelab test CA", TestKeyType::Rsa2048, &rng).unwrap();
+    let issue = |name: &str| ca.issue(name, &[name], TestKeyType::Rsa2048, &rng).unwrap();
+    let (client, gateway) = (issue("client.example"), issue("vpn.example"));
+    (ca, client, gateway)
 }
 
 fn auth_method(p: &Pair, i: usize) -> AuthMethod {
@@ -39,23 +36,8 @@ fn auth_method(p: &Pair, i: usize) -> AuthMethod {
 
 #[test]
 fn each_side_signs_with_the_method_its_peer_announced() {
-    let rng = SeededRandom::from_u64(7296);
-    let ca = TestCa::new("ikelab test CA", TestKeyType::Rsa2048, &rng).unwrap();
-    let c = ca
-        .issue(
-            "client.example",
-            &["client.example"],
-            TestKeyType::Rsa2048,
-            &rng,
-        )
-        .unwrap();
-    let s = ca
-        .issue("vpn.example", &["vpn.example"], TestKeyType::Rsa2048, &rng)
-        .unwrap();
-    let anchors = RemoteAuth::Pubkey {
-        trust_anchors: vec![CertSource::Der(ca.cert.cert_der.clone())],
-        allow_legacy_methods: true,
-    };
+    let (ca, c, s) = rsa_pki(7296);
+    let anchors = trusting(&ca);
     // (client announces hashes, server announces hashes) -> (client's method, server's).
     for (client_hashes, server_hashes, expected) in [
         (
@@ -75,9 +57,9 @@ fn each_side_signs_with_the_method_its_peer_announced() {
         ),
     ] {
         let (mut client, mut server) = psk_policies();
-        client.local.auth = local(&c);
+        client.local.auth = cert_auth(&c);
         client.remote.auth = anchors.clone();
-        server.local.auth = local(&s);
+        server.local.auth = cert_auth(&s);
         server.remote.auth = anchors.clone();
         if !client_hashes {
             client.features.signature_hash_algorithms = vec![];
@@ -112,28 +94,13 @@ fn each_side_signs_with_the_method_its_peer_announced() {
 
 #[test]
 fn a_peer_refusing_legacy_methods_refuses_method_1() {
-    let rng = SeededRandom::from_u64(7297);
-    let ca = TestCa::new("ikelab test CA", TestKeyType::Rsa2048, &rng).unwrap();
-    let c = ca
-        .issue(
-            "client.example",
-            &["client.example"],
-            TestKeyType::Rsa2048,
-            &rng,
-        )
-        .unwrap();
-    let s = ca
-        .issue("vpn.example", &["vpn.example"], TestKeyType::Rsa2048, &rng)
-        .unwrap();
+    let (ca, c, s) = rsa_pki(7297);
     let (mut client, mut server) = psk_policies();
-    client.local.auth = local(&c);
-    client.remote.auth = RemoteAuth::Pubkey {
-        trust_anchors: vec![CertSource::Der(ca.cert.cert_der.clone())],
-        allow_legacy_methods: true,
-    };
+    client.local.auth = cert_auth(&c);
+    client.remote.auth = trusting(&ca);
     client.features.signature_hash_algorithms = vec![];
     server.features.signature_hash_algorithms = vec![];
-    server.local.auth = local(&s);
+    server.local.auth = cert_auth(&s);
     server.remote.auth = RemoteAuth::Pubkey {
         trust_anchors: vec![CertSource::Der(ca.cert.cert_der.clone())],
         allow_legacy_methods: false,

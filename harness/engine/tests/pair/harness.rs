@@ -101,6 +101,28 @@ pub fn config(seed: u64, responder: Option<IkePolicy>) -> EndpointConfig {
 }
 
 /// PSK policies for a client and a gateway that agree.
+/// Certificate authentication with a test certificate and its PKCS#8 key (no chain, the
+/// signature method chosen as usual).
+pub fn cert_auth(cert: &ikelab_crypto::x509::TestCert) -> ikelab_policy::LocalAuth {
+    ikelab_policy::LocalAuth::Pubkey {
+        certificate: ikelab_policy::CertSource::Der(cert.cert_der.clone()),
+        chain: vec![],
+        private_key: ikelab_policy::KeySource::Der {
+            label: "PRIVATE KEY".into(),
+            der: Secret::new(cert.key.pkcs8_der().as_bytes().to_vec()),
+        },
+        signature: Default::default(),
+    }
+}
+
+/// Trust in certificates issued by `ca` (legacy AUTH methods accepted).
+pub fn trusting(ca: &ikelab_crypto::x509::TestCa) -> ikelab_policy::RemoteAuth {
+    ikelab_policy::RemoteAuth::Pubkey {
+        trust_anchors: vec![ikelab_policy::CertSource::Der(ca.cert.cert_der.clone())],
+        allow_legacy_methods: true,
+    }
+}
+
 pub fn psk_policies() -> (IkePolicy, IkePolicy) {
     let psk = Secret::new(b"correct horse battery staple".to_vec());
     let client = IkePolicy::psk(
