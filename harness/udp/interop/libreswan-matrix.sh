@@ -58,17 +58,6 @@ PSK='ikl5 interop psk 0123456789'
 for t in certutil pk12util openssl nft; do command -v "$t" >/dev/null || il_skip "$t missing"; done
 il_begin
 START=$(date +%s)
-NPASS=0 NFAIL=0 NXFAIL=0
-pass() { NPASS=$((NPASS + 1)); echo "PASS: $*"; }
-fail() { NFAIL=$((NFAIL + 1)); FAILED=1; echo "FAIL: $*"; }
-check() { # ID STATUS MESSAGE: il_expect, counting XFAILs
-  if [ "$2" != 0 ] && awk -v id="$1" '$1 == id { f = 1 } END { exit !f }' "$IL_EXPECTED_FAILURES"; then
-    NXFAIL=$((NXFAIL + 1))
-  fi
-  il_expect "$@"
-  return "$2"
-}
-reap() { local rc; wait "$1"; rc=$?; grep -lx "$1" "$RUN"/*.pid 2>/dev/null | xargs -r rm -f; return "$rc"; }
 
 il_netns_pair ikl5
 il_inner_addrs
@@ -182,15 +171,15 @@ rcase() {
   local p; p=$(since resp | grep -F "\"$c\" #")
   grep -q "IKE_SA established .*: $want (" "$log" && grep -q "responder established IKE SA" <<<"$p" \
     && grep -qF "sent IKE_SA_INIT reply {$lsw}" <<<"$p"
-  check "libreswan/m-$c/ike-established" $? "$c: ikelab ($want) and pluto ($lsw) both report the IKE SA" \
+  il_check "libreswan/m-$c/ike-established" $? "$c: ikelab ($want) and pluto ($lsw) both report the IKE SA" \
     || { grep -vE '^\[[0-9]+\] (Sent|Received)' "$log" | tail -5; grep -iE 'error|fail|no proposal|invalid|reject|mismatch|not found' <<<"$p" | head -5; }
   grep -q "CHILD_SA .* installed" "$log" && RESP_CHILD=0
   [ "$rc" = 1 ] && [ "$(grep -c 'CHILD_SA failed' "$log")" = 1 ] \
     && grep -q '^\[[0-9]*\] CHILD_SA failed: TS_UNACCEPTABLE$' "$log" \
     && [ "$(grep -c 'Sent IKE_AUTH request' "$log")" = 1 ] && ! grep -qiE 'retransmit|panick' "$log"
-  check "libreswan/m-$c/ikelab-child-failure" $? "$c: ikelab: '$(grep -o 'CHILD_SA failed.*' "$log")', exit $rc, IKE_AUTH sent once, no retransmission"
+  il_check "libreswan/m-$c/ikelab-child-failure" $? "$c: ikelab: '$(grep -o 'CHILD_SA failed.*' "$log")', exit $rc, IKE_AUTH sent once, no retransmission"
   kernel_refused <<<"$p" && ! grep -q "deleting state (STATE_V2_ESTABLISHED_IKE_SA)" <<<"$p"
-  check "libreswan/m-$c/pluto-child-failure" $? "$c: pluto refused the CHILD_SA because the kernel refused its ESP SA, kept the IKE SA" \
+  il_check "libreswan/m-$c/pluto-child-failure" $? "$c: pluto refused the CHILD_SA because the kernel refused its ESP SA, kept the IKE SA" \
     || grep -E 'Add SA|deleting' <<<"$p" | head -3
 }
 
@@ -213,13 +202,13 @@ rcase multi 6 aes128-sha256-x25519 "cipher=AES_CBC_128 integ=HMAC_SHA2_256_128 p
   --esp-proposal aes256gcm16 --esp-proposal aes128-sha256
 grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[INVALID_KE_PAYLOAD\]" "$RUN/multi.log" \
   && [ "$(grep -c "Sent IKE_SA_INIT request" "$RUN/multi.log")" = 2 ]
-check libreswan/m-multi/invalid-ke-retry $? "multi: pluto answered the first KE with INVALID_KE_PAYLOAD, ikelab retried once"
+il_check libreswan/m-multi/invalid-ke-retry $? "multi: pluto answered the first KE with INVALID_KE_PAYLOAD, ikelab retried once"
 # One proposal, two groups: ikelab's KE is ECP_256, pluto takes only ECP_384.
 rcase ke 7 aes256-sha256-ecp384 "cipher=AES_CBC_256 integ=HMAC_SHA2_256_128 prf=HMAC_SHA2_256 group=DH20" \
   $(pskargs ke) --ike-proposal aes256-sha256-ecp256-ecp384 --esp-proposal aes256-sha256
 grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[INVALID_KE_PAYLOAD\]" "$RUN/ke.log" \
   && [ "$(grep -c "Sent IKE_SA_INIT request" "$RUN/ke.log")" = 2 ] && since resp | grep -q 'INVALID_KE'
-check libreswan/m-ke/invalid-ke-from-pluto $? "ke: pluto demanded ECP_384 (INVALID_KE_PAYLOAD), ikelab retried with it"
+il_check libreswan/m-ke/invalid-ke-from-pluto $? "ke: pluto demanded ECP_384 (INVALID_KE_PAYLOAD), ikelab retried with it"
 
 # -- authentication
 # The signature methods on the wire: tshark decrypts both IKE_AUTH messages with ikelab's key
@@ -230,7 +219,7 @@ capture_start() { # NAME FILTER
   echo $! > "$RUN/tshark.pid"
   for _ in $(seq 1 30); do [ -s "$RUN/$1.pcapng" ] && break; sleep 0.1; done
 }
-capture_stop() { sleep 0.3; kill "$(cat "$RUN/tshark.pid")" 2>/dev/null; reap "$(cat "$RUN/tshark.pid")"; }
+capture_stop() { sleep 0.3; kill "$(cat "$RUN/tshark.pid")" 2>/dev/null; il_reap "$(cat "$RUN/tshark.pid")"; }
 # auth_method PCAP KEYDIR SRC: the AUTH method and RFC 7427 signature algorithm OIDs of the
 # message SRC sent (only IKE_AUTH has AUTH), on one line
 auth_method() {
@@ -249,10 +238,10 @@ m_lsw=$(auth_method "$RUN/rsa.pcapng" "$RUN/rsa-keys" 198.51.100.2)
 # pluto 4.10's default authby (rsasig,ecdsa) signs RFC 7427 PKCS#1 v1.5 here, as ikelab does.
 grep -q 'Digital Signature (14) OID: 1.2.840.113549.1.1.11 (sha256WithRSAEncryption)' <<<"$m_ikl" \
   && grep -q 'Digital Signature (14) OID: 1.2.840.113549.1.1.11 (sha256WithRSAEncryption)' <<<"$m_lsw"
-check libreswan/m-rsa/methods-on-the-wire $? "rsa: RFC 7427 both ways with pluto's default authby: ikelab sent [$m_ikl], pluto [$m_lsw]"
+il_check libreswan/m-rsa/methods-on-the-wire $? "rsa: RFC 7427 both ways with pluto's default authby: ikelab sent [$m_ikl], pluto [$m_lsw]"
 
 grep -F '"rsa" #' "$RUN/resp/pluto.log" | grep -qF "authenticated peer '2048-bit PKCS#1 1.5 RSA with SHA2_256' digital signature using peer certificate '$(dn ikl-rsa)'"
-check libreswan/m-rsa/method $? "rsa: pluto verified ikelab's RFC 7427 signature: $(grep -F '"rsa" #' "$RUN/resp/pluto.log" | grep -o "authenticated peer '[^']*'" | head -1)"
+il_check libreswan/m-rsa/method $? "rsa: pluto verified ikelab's RFC 7427 signature: $(grep -F '"rsa" #' "$RUN/resp/pluto.log" | grep -o "authenticated peer '[^']*'" | head -1)"
 
 # pss: pluto authby=rsa-sha2 (RSASSA-PSS only, both ways); ikelab signs PSS (policy rsa_pss).
 cat > "$RUN/pss.toml" <<EOP
@@ -274,7 +263,7 @@ m_lsw=$(auth_method "$RUN/pss.pcapng" "$RUN/pss-keys" 198.51.100.2)
 grep -q 'Digital Signature (14) OID: 1.2.840.113549.1.1.10 (id-RSASSA-PSS)' <<<"$m_ikl" \
   && grep -q 'Digital Signature (14) OID: 1.2.840.113549.1.1.10 (id-RSASSA-PSS)' <<<"$m_lsw" \
   && since resp | grep -qF "authenticated peer '2048-bit RSASSA-PSS with SHA2_256' digital signature using peer certificate '$(dn ikl-rsa)'"
-check libreswan/m-pss/rsa-pss-both $? "pss: RSASSA-PSS (RFC 7427) both ways, pluto: $(since resp | grep -o "authenticated peer '[^']*'" | head -1); on the wire ikelab [$m_ikl], pluto [$m_lsw]"
+il_check libreswan/m-pss/rsa-pss-both $? "pss: RSASSA-PSS (RFC 7427) both ways, pluto: $(since resp | grep -o "authenticated peer '[^']*'" | head -1); on the wire ikelab [$m_ikl], pluto [$m_lsw]"
 
 # pssneg: pluto demands RSASSA-PSS (authby=rsa-sha2), ikelab signs PKCS#1 v1.5 (its default):
 # pluto refuses the AUTH; ikelab must name AUTHENTICATION_FAILED in one line and stop.
@@ -287,35 +276,35 @@ sleep 0.2
 [ "$rc" = 1 ] && ! grep -q 'IKE_SA established' "$RUN/pssneg.log" \
   && grep -q 'AUTHENTICATION_FAILED' "$RUN/pssneg.log" && [ "$(grep -c 'Sent IKE_AUTH request' "$RUN/pssneg.log")" = 1 ] \
   && ! grep -qiE 'retransmit|panick' "$RUN/pssneg.log" && grep -F '"pssneg" #' "$RUN/resp/pluto.log" | grep -q 'authentication failed: peer authentication requires policy RSASIG_v1_5'
-check libreswan/m-pssneg/auth-refused-cleanly $? "pssneg: pluto (authby=rsa-sha2) refused ikelab's PKCS#1 v1.5 AUTH; ikelab exit $rc: $(grep -vE '^\[[0-9]+\] (Sent|Received)' "$RUN/pssneg.log" | tr '\n' ' ')" \
+il_check libreswan/m-pssneg/auth-refused-cleanly $? "pssneg: pluto (authby=rsa-sha2) refused ikelab's PKCS#1 v1.5 AUTH; ikelab exit $rc: $(grep -vE '^\[[0-9]+\] (Sent|Received)' "$RUN/pssneg.log" | tr '\n' ' ')" \
   || { cat "$RUN/pssneg.log"; grep -F '"pssneg" #' "$RUN/resp/pluto.log" | tail -4; }
 
 rcase ec256 9 aes128-sha256-ecp256 "cipher=AES_CBC_128 integ=HMAC_SHA2_256_128 prf=HMAC_SHA2_256 group=DH19" \
   $(certargs ikl-ec256) --identity "$(dn ikl-ec256)" --remote-identity "$(dn lsw-ec256)" \
   --ike-proposal aes128-sha256-ecp256 --esp-proposal aes128-sha256
 since resp | grep -qF "authenticated peer 'P-256 ECDSA with SHA2_256' digital signature using peer certificate '$(dn ikl-ec256)'"
-check libreswan/m-ec256/method $? "ec256: pluto verified ikelab's ECDSA P-256 signature: $(since resp | grep -o "authenticated peer '[^']*'" | head -1)"
+il_check libreswan/m-ec256/method $? "ec256: pluto verified ikelab's ECDSA P-256 signature: $(since resp | grep -o "authenticated peer '[^']*'" | head -1)"
 rcase ec384 10 aes256-sha384-ecp384 "cipher=AES_CBC_256 integ=HMAC_SHA2_384_192 prf=HMAC_SHA2_384 group=DH20" \
   $(certargs ikl-ec384) --identity "$(dn ikl-ec384)" --remote-identity "$(dn lsw-ec384)" \
   --ike-proposal aes256-sha384-ecp384 --esp-proposal aes256-sha384
 since resp | grep -qF "authenticated peer 'P-384 ECDSA with SHA2_384' digital signature using peer certificate '$(dn ikl-ec384)'"
-check libreswan/m-ec384/method $? "ec384: pluto verified ikelab's ECDSA P-384 signature: $(since resp | grep -o "authenticated peer '[^']*'" | head -1)"
+il_check libreswan/m-ec384/method $? "ec384: pluto verified ikelab's ECDSA P-384 signature: $(since resp | grep -o "authenticated peer '[^']*'" | head -1)"
 rcase email 11 aes256gcm16-prfsha256-x25519 "cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256 group=DH31" \
   --psk-file "$RUN/psk" --identity alice@ikl5.example --remote-identity email.lsw.ikl5.example \
   --ike-proposal aes256gcm16-prfsha256-x25519 --esp-proposal aes256gcm16
 since resp | grep -qF "authenticated peer using authby=secret and ID_USER_FQDN 'alice@ikl5.example'"
-check libreswan/m-email/user-fqdn $? "email: pluto authenticated ikelab's ID_USER_FQDN alice@ikl5.example with the PSK"
+il_check libreswan/m-email/user-fqdn $? "email: pluto authenticated ikelab's ID_USER_FQDN alice@ikl5.example with the PSK"
 rcase ipv4 12 aes256gcm16-prfsha256-x25519 "cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256 group=DH31" \
   --psk-file "$RUN/psk" --identity 198.51.100.22 --remote-identity 198.51.100.2 \
   --ike-proposal aes256gcm16-prfsha256-x25519 --esp-proposal aes256gcm16
 since resp | grep -qF "authenticated peer using authby=secret and ID_IPV4_ADDR '198.51.100.22'" \
   && grep -q "IKE_SA established 198.51.100.22 <-> 198.51.100.2:" "$RUN/ipv4.log"
-check libreswan/m-ipv4/ipv4-addr $? "ipv4: ID_IPV4_ADDR identities both ways with the PSK"
+il_check libreswan/m-ipv4/ipv4-addr $? "ipv4: ID_IPV4_ADDR identities both ways with the PSK"
 rcase dnpsk 13 aes256gcm16-prfsha256-x25519 "cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256 group=DH31" \
   --psk-file "$RUN/psk" --identity "$(dn ikl-dn)" --remote-identity "$(dn lsw-dn)" \
   --ike-proposal aes256gcm16-prfsha256-x25519 --esp-proposal aes256gcm16
 since resp | grep -qF "authenticated peer using authby=secret and ID_DER_ASN1_DN '$(dn ikl-dn)'"
-check libreswan/m-dnpsk/der-asn1-dn $? "dnpsk: pluto authenticated ikelab's ID_DER_ASN1_DN with the PSK"
+il_check libreswan/m-dnpsk/der-asn1-dn $? "dnpsk: pluto authenticated ikelab's ID_DER_ASN1_DN with the PSK"
 
 # -- COOKIE: pluto in DDoS busy mode
 whack resp "$NS_B" --ddos-busy >/dev/null
@@ -324,7 +313,7 @@ rcase cookie 14 aes256gcm16-prfsha256-x25519 "cipher=AES_GCM_16_256 integ=n/a pr
 whack resp "$NS_B" --ddos-auto >/dev/null
 grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[COOKIE\]" "$RUN/cookie.log" \
   && grep -q "Sent IKE_SA_INIT request #0 \[Notify, SA" "$RUN/cookie.log"
-check libreswan/m-cookie/ikelab-answers-cookie $? "cookie: pluto (--ddos-busy) demanded a COOKIE, ikelab retried with it first"
+il_check libreswan/m-cookie/ikelab-answers-cookie $? "cookie: pluto (--ddos-busy) demanded a COOKIE, ikelab retried with it first"
 
 # -- fragmentation: RSA-4096 certificates, ikelab fragments at 1280, pluto answers in fragments.
 # frag_count NETNS MATCH [DROP]: table inet ikl5f in NETNS's output hook (before the kernel's IP
@@ -357,9 +346,9 @@ read -r ikl_n ikl_big ikl_skf _ <<<"$(frag_read "$NS_A")"
 read -r lsw_n lsw_big lsw_skf _ <<<"$(frag_read "$NS_B")"
 [ "$ikl_skf" -ge 2 ] && [ "$ikl_big" = 0 ] && [ "$lsw_skf" -ge 2 ] && [ "$lsw_big" = 0 ] \
   && [ "$(grep -c 'Sent IKE_AUTH request' "$RUN/frag.log")" = 1 ]
-check libreswan/m-frag/fragments-both-ways $? "frag: RSA-4096 IKE_AUTH as RFC 7383 fragments both ways (ikelab: $ikl_n datagrams, $ikl_skf SKF, $ikl_big over 1280 octets; pluto: $lsw_n, $lsw_skf SKF, $lsw_big over 1280)"
+il_check libreswan/m-frag/fragments-both-ways $? "frag: RSA-4096 IKE_AUTH as RFC 7383 fragments both ways (ikelab: $ikl_n datagrams, $ikl_skf SKF, $ikl_big over 1280 octets; pluto: $lsw_n, $lsw_skf SKF, $lsw_big over 1280)"
 }
-check libreswan/m-responder/pluto-child-installed $RESP_CHILD "pluto (responder) installed a CHILD_SA in one of the cases"
+il_check libreswan/m-responder/pluto-child-installed $RESP_CHILD "pluto (responder) installed a CHILD_SA in one of the cases"
 whack resp "$NS_B" --showstates > "$RUN/resp-states.txt" 2>&1
 il_stop_charon resp
 # ==== Phase 2: pluto initiator ===============================================================
@@ -414,20 +403,20 @@ icase() {
   local p; p=$(since init | grep -F "\"$c\" #")
   grep -q "IKE_SA established .*: $want (" "$log" && grep -q "initiator established IKE SA" <<<"$p" \
     && grep -qF "sent IKE_AUTH request {$lsw}" <<<"$p"
-  check "libreswan/m-$c/ike-established" $? "$c: pluto ($lsw) and ikelab serve ($want) both report the IKE SA" \
+  il_check "libreswan/m-$c/ike-established" $? "$c: pluto ($lsw) and ikelab serve ($want) both report the IKE SA" \
     || { grep -vE '^\[[0-9]+\] (Sent|Received)' "$log" | tail -5; grep -iE 'error|fail|no proposal|invalid|reject|mismatch|not found' <<<"$p" | head -5; }
   grep -q "CHILD_SA child installed" "$log"
-  check "libreswan/m-$c/ikelab-child-installed" $? "$c: ikelab serve installed the CHILD_SA pluto asked for"
+  il_check "libreswan/m-$c/ikelab-child-installed" $? "$c: ikelab serve installed the CHILD_SA pluto asked for"
   grep -qE 'CHILD SA established|established Child SA' <<<"$p" && INIT_CHILD=0
   kernel_refused <<<"$p"
-  check "libreswan/m-$c/pluto-child-failure" $? "$c: pluto's CHILD_SA failed because the kernel refused its ESP SA" \
+  il_check "libreswan/m-$c/pluto-child-failure" $? "$c: pluto's CHILD_SA failed because the kernel refused its ESP SA" \
     || grep -E 'Add SA|deleting|fatal' <<<"$p" | head -3
   if grep -q 'deleting state (STATE_V2_ESTABLISHED_IKE_SA) .* NOT sending notification' <<<"$p"; then
     [ "$(grep -c 'IKE_SA established' "$log")" -ge 2 ] && kill -0 "$SERVE" 2>/dev/null && ! grep -qi panick "$log"
-    check "libreswan/m-$c/ikelab-takes-revival" $? "$c: pluto dropped its IKE SA without a Delete and re-initiated; ikelab serve established the new IKE SA too ($(grep -c 'IKE_SA established' "$log") IKE SAs)"
+    il_check "libreswan/m-$c/ikelab-takes-revival" $? "$c: pluto dropped its IKE SA without a Delete and re-initiated; ikelab serve established the new IKE SA too ($(grep -c 'IKE_SA established' "$log") IKE SAs)"
   fi
   whack init "$NS_A" --delete --name "$c" >/dev/null 2>&1   # ends pluto's revival loop
-  kill "$SERVE" 2>/dev/null; reap "$SERVE"
+  kill "$SERVE" 2>/dev/null; il_reap "$SERVE"
 }
 
 icase igcm aes256gcm16-prfsha512-ecp384 "cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_512 group=DH20" \
@@ -441,7 +430,7 @@ icase ike aes256-sha256-ecp384 "cipher=AES_CBC_256 integ=HMAC_SHA2_256_128 prf=H
   --psk-file "$RUN/psk" --identity ike.ikl.ikl5.example --remote-identity ike.lsw.ikl5.example \
   --ike-proposal aes256-sha256-ecp384 --esp-proposal aes256-sha256
 grep -q "Sent IKE_SA_INIT response #0 \[Notify\] notifies \[INVALID_KE_PAYLOAD\]" "$RUN/ike.log"
-check libreswan/m-ike/invalid-ke-from-ikelab $? "ike: ikelab serve answered pluto's DH19 KE with INVALID_KE_PAYLOAD(ECP_384), pluto retried with ECP_384"
+il_check libreswan/m-ike/invalid-ke-from-ikelab $? "ike: ikelab serve answered pluto's DH19 KE with INVALID_KE_PAYLOAD(ECP_384), pluto retried with ECP_384"
 cat > "$RUN/irsa.toml" <<EOP
 [local]
 id = "$(dn ikl-rsa)"
@@ -453,13 +442,13 @@ EOP
 icase irsa aes256-sha256-modp2048 "cipher=AES_CBC_256 integ=HMAC_SHA2_256_128 prf=HMAC_SHA2_256 group=MODP2048" \
   --config "$RUN/irsa.toml" --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256
 since init | grep -qF "authenticated peer '2048-bit RSASSA-PSS with SHA2_256' digital signature using peer certificate '$(dn ikl-rsa)'"
-check libreswan/m-irsa/rsa-pss $? "irsa: pluto verified ikelab serve's RFC 7427 RSASSA-PSS signature: $(since init | grep -o "authenticated peer '[^']*'" | head -1)"
+il_check libreswan/m-irsa/rsa-pss $? "irsa: pluto verified ikelab serve's RFC 7427 RSASSA-PSS signature: $(since init | grep -o "authenticated peer '[^']*'" | head -1)"
 icase iec384 aes256-sha384-ecp384 "cipher=AES_CBC_256 integ=HMAC_SHA2_384_192 prf=HMAC_SHA2_384 group=DH20" \
   --cert "$PKI/ikl-ec384.crt" --key "$PKI/ikl-ec384.key" --cacert "$PKI/ca.crt" \
   --identity "$(dn ikl-ec384)" --remote-identity "$(dn lsw-ec384)" \
   --ike-proposal aes256-sha384-ecp384 --esp-proposal aes256-sha384
 since init | grep -qF "authenticated peer 'P-384 ECDSA with SHA2_384' digital signature using peer certificate '$(dn ikl-ec384)'"
-check libreswan/m-iec384/method $? "iec384: pluto verified ikelab serve's ECDSA P-384 signature: $(since init | grep -o "authenticated peer '[^']*'" | head -1)"
+il_check libreswan/m-iec384/method $? "iec384: pluto verified ikelab serve's ECDSA P-384 signature: $(since init | grep -o "authenticated peer '[^']*'" | head -1)"
 
 # Fragmentation: nft drops pluto's IKE datagrams over 1200 octets (before IP fragmentation), so
 # an unfragmented IKE_AUTH from pluto (fragmentation=yes) never arrives and only its RFC 7383
@@ -473,7 +462,7 @@ icase ifrag aes256-sha256-modp2048 "cipher=AES_CBC_256 integ=HMAC_SHA2_256_128 p
 read -r lsw_n _ lsw_skf dropped _ <<<"$(frag_read "$NS_A")"
 read -r ikl_n ikl_big ikl_skf _ <<<"$(frag_read "$NS_B")"
 [ "$lsw_skf" -ge 2 ] && [ "$ikl_skf" -ge 2 ] && [ "$ikl_big" = 0 ] && grep -q 'Received IKE_AUTH request #1' "$RUN/ifrag.log"
-check libreswan/m-ifrag/fragments-both-ways $? "ifrag: RFC 7383 fragments both ways (pluto: $lsw_n datagrams, $lsw_skf SKF, $dropped over 1200 octets dropped; ikelab serve: $ikl_n, $ikl_skf SKF, $ikl_big over 1280)"
+il_check libreswan/m-ifrag/fragments-both-ways $? "ifrag: RFC 7383 fragments both ways (pluto: $lsw_n datagrams, $lsw_skf SKF, $dropped over 1200 octets dropped; ikelab serve: $ikl_n, $ikl_skf SKF, $ikl_big over 1280)"
 
 # ilong: ikelab serve refuses pluto's selectors (TS_UNACCEPTABLE), pluto keeps the IKE SA.
 mark init
@@ -486,26 +475,26 @@ sleep 1
 p=$(since init | grep -F '"ilong" #')
 grep -q "IKE_SA established .*: aes256gcm16-prfsha256-x25519 (" "$RUN/ilong.log" && grep -q "initiator established IKE SA" <<<"$p" \
   && grep -q "TS_UNACCEPTABLE" <<<"$p" && ! grep -q "deleting state (STATE_V2_ESTABLISHED_IKE_SA)" <<<"$p"
-check libreswan/m-ilong/ike-sa-kept $? "ilong: ikelab serve refused the CHILD_SA (TS_UNACCEPTABLE); both keep the IKE SA" \
+il_check libreswan/m-ilong/ike-sa-kept $? "ilong: ikelab serve refused the CHILD_SA (TS_UNACCEPTABLE); both keep the IKE SA" \
   || { grep -vE '^\[[0-9]+\] (Sent|Received)' "$RUN/ilong.log"; grep -vE 'proposal' <<<"$p" | tail -8; }
 sleep 2.5
 n=$(grep -cE "Received INFORMATIONAL request #[0-9]+ \[\]" "$RUN/ilong.log")
 [ "$n" -ge 2 ] && [ "$(grep -cE "Sent INFORMATIONAL response #[0-9]+ \[\]" "$RUN/ilong.log")" -ge "$n" ] \
   && ! since init | grep -F '"ilong" #' | grep -qiE 'retransmit|liveness.*(dead|timeout)'
-check libreswan/m-ilong/dpd-answered $? "ilong: pluto's liveness checks (dpddelay=1): $n empty INFORMATIONALs, all answered"
+il_check libreswan/m-ilong/dpd-answered $? "ilong: pluto's liveness checks (dpddelay=1): $n empty INFORMATIONALs, all answered"
 whack init "$NS_A" --rekey-ike --name ilong >/dev/null 2>&1
 sleep 1
 p=$(since init | grep -F '"ilong" #')
 grep -q "IKE_SA rekeyed" "$RUN/ilong.log" && grep -qiE 'rekeyed IKE SA|established rekeyed IKE SA|IKE SA rekey' <<<"$p"
-check libreswan/m-ilong/ike-rekey $? "ilong: whack --rekey-ike: pluto rekeyed the IKE SA, ikelab serve: $(grep -m1 -o 'IKE_SA rekeyed.*' "$RUN/ilong.log")" \
+il_check libreswan/m-ilong/ike-rekey $? "ilong: whack --rekey-ike: pluto rekeyed the IKE SA, ikelab serve: $(grep -m1 -o 'IKE_SA rekeyed.*' "$RUN/ilong.log")" \
   || { grep -E 'CREATE_CHILD|INFORMATIONAL|rekey' "$RUN/ilong.log" | tail -5; grep -iE 'rekey|CREATE_CHILD' <<<"$p" | tail -5; }
 whack init "$NS_A" --terminate --name ilong >/dev/null 2>&1
 sleep 0.5
 grep -q "IKE_SA closed: DeletedByPeer" "$RUN/ilong.log"
-check libreswan/m-ilong/delete-by-pluto $? "ilong: whack --terminate: pluto deleted the IKE SA, ikelab serve: $(grep -m1 'IKE_SA closed' "$RUN/ilong.log")"
-kill "$SERVE" 2>/dev/null; reap "$SERVE"
+il_check libreswan/m-ilong/delete-by-pluto $? "ilong: whack --terminate: pluto deleted the IKE SA, ikelab serve: $(grep -m1 'IKE_SA closed' "$RUN/ilong.log")"
+kill "$SERVE" 2>/dev/null; il_reap "$SERVE"
 ! grep -qi panick "$RUN/ilong.log"
-check libreswan/m-ilong/ikelab-clean $? "ilong: ikelab serve ran through DPD, rekey and delete without a panic"
+il_check libreswan/m-ilong/ikelab-clean $? "ilong: ikelab serve ran through DPD, rekey and delete without a panic"
 
 # ilife: ikelifetime=8s, rekeymargin=4s: pluto rekeys the IKE SA by itself after ~4 s.
 mark init
@@ -516,7 +505,7 @@ timeout 10 ip netns exec "$NS_A" "$X/whack" --ctlsocket "$RUN/init/run/pluto.ctl
   --name ilife --asynchronous >/dev/null 2>&1
 for _ in $(seq 1 80); do grep -q "IKE_SA rekeyed" "$RUN/ilife.log" && break; sleep 0.1; done
 grep -q "IKE_SA rekeyed" "$RUN/ilife.log"
-check libreswan/m-ilife/ike-rekey-lifetime $? "ilife: pluto rekeyed the IKE SA at ikelifetime - rekeymargin, ikelab serve: $(grep -m1 -o 'IKE_SA rekeyed.*' "$RUN/ilife.log")" \
+il_check libreswan/m-ilife/ike-rekey-lifetime $? "ilife: pluto rekeyed the IKE SA at ikelifetime - rekeymargin, ikelab serve: $(grep -m1 -o 'IKE_SA rekeyed.*' "$RUN/ilife.log")" \
   || since init | grep -F '"ilife" #' | grep -vE proposal | tail -8
 # Terminated right after the rekey, before pluto deleted the old IKE SA: pluto deletes the new
 # IKE SA first, then the old one; ikelab must answer both on their own SAs.
@@ -525,11 +514,11 @@ sleep 0.5
 grep -q "IKE_SA closed: DeletedByPeer" "$RUN/ilife.log" \
   && [ "$(grep -cE 'Sent INFORMATIONAL response #[0-9]+ \[\] ' "$RUN/ilife.log")" -ge 2 ] \
   && ! grep -qE 'INVALID_IKE_SPI|UnknownSpi' "$RUN/ilife.log"
-check libreswan/m-ilife/deletes-after-rekey $? "ilife: whack --terminate after the rekey: ikelab answered pluto's Deletes of the new and the old IKE SA on their SAs" \
+il_check libreswan/m-ilife/deletes-after-rekey $? "ilife: whack --terminate after the rekey: ikelab answered pluto's Deletes of the new and the old IKE SA on their SAs" \
   || grep -E 'Delete|INFORMATIONAL|closed|violation' "$RUN/ilife.log"
-kill "$SERVE" 2>/dev/null; reap "$SERVE"
+kill "$SERVE" 2>/dev/null; il_reap "$SERVE"
 
-check libreswan/m-initiator/pluto-child-installed $INIT_CHILD "pluto (initiator) installed a CHILD_SA in one of the cases"
+il_check libreswan/m-initiator/pluto-child-installed $INIT_CHILD "pluto (initiator) installed a CHILD_SA in one of the cases"
 il_stop_charon init
-echo "libreswan matrix: PASS $NPASS, FAIL $NFAIL, XFAIL $NXFAIL ($(($(date +%s) - START)) s; logs in $RUN)"
+echo "libreswan matrix: PASS $IL_NPASS, FAIL $IL_NFAIL, XFAIL $IL_NXFAIL ($(($(date +%s) - START)) s; logs in $RUN)"
 exit "$FAILED"

@@ -55,20 +55,6 @@ PSK='ikm4 interop psk 0123456789'
 il_require pki openssl nft ping
 il_begin
 START=$(date +%s)
-NPASS=0 NFAIL=0 NXFAIL=0
-pass() { NPASS=$((NPASS + 1)); echo "PASS: $*"; }
-fail() { NFAIL=$((NFAIL + 1)); FAILED=1; echo "FAIL: $*"; }
-# check ID STATUS MESSAGE: il_expect, counting XFAILs.
-check() {
-  if [ "$2" != 0 ] && awk -v id="$1" '$1 == id { f = 1 } END { exit !f }' "$IL_EXPECTED_FAILURES"; then
-    NXFAIL=$((NXFAIL + 1))
-  fi
-  il_expect "$@"
-  return "$2"
-}
-# Background processes go into $RUN/NAME.pid, so the EXIT trap (il_cleanup) ends them.
-# reap PID: wait for a background process of ours, forget its pid file, return its status.
-reap() { local rc; wait "$1"; rc=$?; grep -lx "$1" "$RUN"/*.pid 2>/dev/null | xargs -r rm -f; return "$rc"; }
 
 il_netns_pair ikm4
 il_inner_addrs
@@ -223,13 +209,13 @@ rcase() {
   ike=$(sed -n 's/.*IKE_SA established .*: \(.*\) (SPIs.*/\1/p' "$log" | tail -1)
   esp=$(sed -n 's/.*CHILD_SA .* installed: \(.*\) (SPIs.*/\1/p' "$log" | head -1)
   [ "$rc" = 0 ] && [ -n "$ike" ] && [ -n "$esp" ]
-  check "strongswan/m-$c/ikelab-established" $? "$c: ikelab connect established IKE_SA ($ike) and CHILD_SA ($esp)"
+  il_check "strongswan/m-$c/ikelab-established" $? "$c: ikelab connect established IKE_SA ($ike) and CHILD_SA ($esp)"
   [ "$rc" = 0 ] || { grep -vE '^echo reply' "$log" | tail -8; il_since resp | grep -iE 'error|fail|unacceptable|no matching|invalid' | head -5; }
   sas_ok resp "$c" "$c-child" "$swike" "$swesp"
-  check "strongswan/m-$c/charon-lists" $? "$c: charon lists $c ESTABLISHED ($swike) and $c-child INSTALLED ($swesp)"
+  il_check "strongswan/m-$c/charon-lists" $? "$c: charon lists $c ESTABLISHED ($swike) and $c-child INSTALLED ($swesp)"
   if [ "$pings" -gt 0 ]; then
     grep -q "ping: $pings sent, $pings replies, 0 lost" "$log"
-    check "strongswan/m-$c/ping" $? "$c: $pings echo requests through the CHILD_SA, $pings replies"
+    il_check "strongswan/m-$c/ping" $? "$c: $pings echo requests through the CHILD_SA, $pings replies"
   fi
 }
 rdone() { sw resp --terminate --ike "$1" --force >/dev/null 2>&1; }
@@ -262,7 +248,7 @@ ip netns exec "$NS_A" "$IKELAB" connect --host 198.51.100.2 --local 198.51.100.1
   $(pskargs bp) $(ts) --ike-proposal aes256-sha256-ecp256bp --esp-proposal aes256-sha256 >"$RUN/bp.log" 2>&1
 rc=$?
 [ "$rc" = 2 ] && [ "$(grep -c . "$RUN/bp.log")" = 1 ] && grep -q '^error: .*crypto provider implements' "$RUN/bp.log"
-check strongswan/m-bp/ikelab-refuses $? "bp: ikelab refuses ecp256bp before sending anything: $(cat "$RUN/bp.log")"
+il_check strongswan/m-bp/ikelab-refuses $? "bp: ikelab refuses ecp256bp before sending anything: $(cat "$RUN/bp.log")"
 
 # Multi-proposal: charon accepts only ikelab's second IKE proposal (and second ESP proposal);
 # ikelab's KE guess (ECP_384, from its first proposal) draws INVALID_KE_PAYLOAD(CURVE_25519).
@@ -272,7 +258,7 @@ rcase multi 10 AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519 AES_C
   --esp-proposal aes256gcm16 --esp-proposal aes128-sha256
 grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[INVALID_KE_PAYLOAD\]" "$RUN/multi.log" \
   && [ "$(grep -c "Sent IKE_SA_INIT request" "$RUN/multi.log")" = 2 ]
-check strongswan/m-multi/invalid-ke-retry $? "multi: INVALID_KE_PAYLOAD(CURVE_25519) for the first proposal's KE, one retry"
+il_check strongswan/m-multi/invalid-ke-retry $? "multi: INVALID_KE_PAYLOAD(CURVE_25519) for the first proposal's KE, one retry"
 rdone multi
 
 # ESN: ikelab offers ESN and NO_ESN, charon (libipsec) only NO_ESN.
@@ -281,7 +267,7 @@ rcase noesn 11 AES_GCM_16-128/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-128 3 $(p
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16-esn-noesn
 sas_ok resp noesn noesn-child AES_GCM_16 AES_GCM_16 && ! grep -q "/ESN" <<<"$SAS" \
   && grep -E 'CHILD_SA .* installed' "$RUN/noesn.log" | grep -vq 'esn-\|-esn'
-check strongswan/m-noesn/no-esn-chosen $? "noesn: NO_ESN chosen from ikelab's ESN/NO_ESN offer (charon: no /ESN)"
+il_check strongswan/m-noesn/no-esn-chosen $? "noesn: NO_ESN chosen from ikelab's ESN/NO_ESN offer (charon: no /ESN)"
 rdone noesn
 # ESN on both sides: charon negotiates it, kernel-libipsec cannot install it ("IPsec SA: ESN not
 # supported"), charon answers NO_PROPOSAL_CHOSEN and keeps the IKE SA.
@@ -293,11 +279,11 @@ ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --local 198.51.10
 rc=$?
 grep -q "IKE_SA established .*: aes128gcm16-prfsha256-x25519 (" "$RUN/esn.log" \
   && sw resp --list-sas --ike esn 2>&1 | grep -q "esn: .*ESTABLISHED"
-check strongswan/m-esn/ike-established $? "esn: IKE SA up on both sides"
+il_check strongswan/m-esn/ike-established $? "esn: IKE SA up on both sides"
 [ "$rc" = 0 ] && sas_ok resp esn esn-child AES_GCM_16-128/ESN AES_GCM_16-128/ESN
-check strongswan/m-esn/child-installed $? "esn: CHILD_SA with ESN installed"
+il_check strongswan/m-esn/child-installed $? "esn: CHILD_SA with ESN installed"
 [ "$rc" = 1 ] && grep -q '^\[[0-9]*\] CHILD_SA failed: NO_PROPOSAL_CHOSEN$' "$RUN/esn.log"
-check strongswan/m-esn/ikelab-reason $? "esn: ikelab exits 1 and names charon's answer: $(grep 'CHILD_SA failed' "$RUN/esn.log")"
+il_check strongswan/m-esn/ikelab-reason $? "esn: ikelab exits 1 and names charon's answer: $(grep 'CHILD_SA failed' "$RUN/esn.log")"
 rdone esn
 
 # -- authentication
@@ -314,10 +300,10 @@ rcase ec384 13 AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384 AES_GCM_16-256 3 --confi
   --ike-proposal aes256gcm16-prfsha384-ecp384 --esp-proposal aes256gcm16
 il_since resp | grep -q "received cert request for \"C=XX, O=ikelab, CN=ikm4 interop CA\"" \
   && il_since resp | grep -q "sending end entity cert \"$(dn resp-ec384)\""
-check strongswan/m-ec384/certreq $? "ec384: ikelab's CERTREQ names the CA, charon (send_cert = ifasked) sends its certificate"
+il_check strongswan/m-ec384/certreq $? "ec384: ikelab's CERTREQ names the CA, charon (send_cert = ifasked) sends its certificate"
 il_since resp | grep -q "authentication of '$(dn ikl-ec384)' with ECDSA.*384.* successful" \
   && grep -q "IKE_SA established $(dn ikl-ec384) <-> $(dn resp-ec384)" "$RUN/ec384.log"
-check strongswan/m-ec384/dn-ecdsa384 $? "ec384: DN identities, charon verified ikelab's ECDSA-384 signature: $(il_since resp | grep -m1 -o "authentication of '$(dn ikl-ec384)' with [^ ]*")"
+il_check strongswan/m-ec384/dn-ecdsa384 $? "ec384: DN identities, charon verified ikelab's ECDSA-384 signature: $(il_since resp | grep -m1 -o "authentication of '$(dn ikl-ec384)' with [^ ]*")"
 rdone ec384
 
 cat > "$RUN/pss.toml" <<EOP
@@ -333,7 +319,7 @@ rcase pss 14 AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048 AES_CBC-2
   --config "$RUN/pss.toml" $(ts) --ike-proposal aes256-sha256-modp2048 --esp-proposal aes256-sha256
 il_since resp | grep -q "authentication of 'ikl-rsa.ikm4.example' with RSA_EMSA_PSS_SHA[_2]*256_SALT_32 successful" \
   && il_since resp | grep -q "authentication of 'resp-rsa.ikm4.example' (myself) with RSA_EMSA_PSS_SHA[_2]*256_SALT_32 successful"
-check strongswan/m-pss/rsa-pss-both $? "pss: charon verified ikelab's RSASSA-PSS-SHA256 (RFC 7427) and signed its own with it"
+il_check strongswan/m-pss/rsa-pss-both $? "pss: charon verified ikelab's RSASSA-PSS-SHA256 (RFC 7427) and signed its own with it"
 rdone pss
 
 cat > "$RUN/ed.toml" <<EOP
@@ -349,7 +335,7 @@ rcase ed 15 AES_GCM_16-256/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-256 3 --conf
   --ike-proposal aes256gcm16-prfsha256-x25519 --esp-proposal aes256gcm16
 il_since resp | grep -q "authentication of 'ikl-ed.ikm4.example' with ED25519 successful" \
   && il_since resp | grep -q "authentication of 'resp-ed.ikm4.example' (myself) with ED25519 successful"
-check strongswan/m-ed/ed25519-both $? "ed: Ed25519 (RFC 8420) both ways: charon verified ikelab's signature and signed its own"
+il_check strongswan/m-ed/ed25519-both $? "ed: Ed25519 (RFC 8420) both ways: charon verified ikelab's signature and signed its own"
 rdone ed
 
 # shellcheck disable=SC2046
@@ -357,14 +343,14 @@ rcase email 16 AES_GCM_16-128/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-128 3 --p
   --identity alice@ikm4.example --remote-identity email.resp.ikm4.example $(ts) \
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 sw resp --list-sas --ike email 2>&1 | grep -q "remote 'alice@ikm4.example'"
-check strongswan/m-email/rfc822-id $? "email: charon matched the ID_RFC822_ADDR identity alice@ikm4.example"
+il_check strongswan/m-email/rfc822-id $? "email: charon matched the ID_RFC822_ADDR identity alice@ikm4.example"
 rdone email
 # shellcheck disable=SC2046
 rcase keyid 17 AES_GCM_16-128/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-128 3 --psk-file "$RUN/psk" \
   --identity 'keyid:#a1b2c3d4e5' --remote-identity keyid.resp.ikm4.example $(ts) \
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 sw resp --list-sas --ike keyid 2>&1 | grep -q "remote 'a1:b2:c3:d4:e5'"
-check strongswan/m-keyid/key-id $? "keyid: charon matched the ID_KEY_ID identity #a1b2c3d4e5"
+il_check strongswan/m-keyid/key-id $? "keyid: charon matched the ID_KEY_ID identity #a1b2c3d4e5"
 rdone keyid
 
 # -- traffic selectors
@@ -373,7 +359,7 @@ rcase narrow 18 AES_GCM_16-128 AES_GCM_16-128 3 $(pskargs narrow) $(ts 203.0.113
   --ping-dst 203.0.113.129 --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 grep -q 'installed: .*=== \["203.0.113.128-203.0.113.255"\])' "$RUN/narrow.log" \
   && sw resp --list-sas --ike narrow 2>&1 | grep -q "local  203.0.113.128/25"
-check strongswan/m-narrow/narrowed $? "narrow: charon narrowed 0.0.0.0/0 to 203.0.113.128/25, ikelab installed that"
+il_check strongswan/m-narrow/narrowed $? "narrow: charon narrowed 0.0.0.0/0 to 203.0.113.128/25, ikelab installed that"
 rdone narrow
 # shellcheck disable=SC2046
 rcase subnets 19 AES_GCM_16-128 AES_GCM_16-128 3 $(pskargs subnets) --local-ts 203.0.113.1/32 \
@@ -381,7 +367,7 @@ rcase subnets 19 AES_GCM_16-128 AES_GCM_16-128 3 $(pskargs subnets) --local-ts 2
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 grep -q 'installed: .*=== \["203.0.113.128-203.0.113.191", "203.0.113.192-203.0.113.255"\])' "$RUN/subnets.log" \
   && sw resp --list-sas --ike subnets 2>&1 | grep -q "local  203.0.113.128/26 203.0.113.192/26"
-check strongswan/m-subnets/two-subnets $? "subnets: one CHILD_SA with two remote subnets, pings to 203.0.113.193 in the second"
+il_check strongswan/m-subnets/two-subnets $? "subnets: one CHILD_SA with two remote subnets, pings to 203.0.113.193 in the second"
 rdone subnets
 # shellcheck disable=SC2046
 rcase dual 20 AES_GCM_16-128 AES_GCM_16-128 3 $(pskargs dual) --local-ts 203.0.113.1/32 \
@@ -389,7 +375,7 @@ rcase dual 20 AES_GCM_16-128 AES_GCM_16-128 3 $(pskargs dual) --local-ts 203.0.1
   --ping-src 2001:db8:113::1 --ping-dst 2001:db8:113::129 \
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 sw resp --list-sas --ike dual 2>&1 | grep -q "local  203.0.113.129/32 2001:db8:113::129/128"
-check strongswan/m-dual/v4-v6-selectors $? "dual: IPv4 and IPv6 selectors in one CHILD_SA, ICMPv6 echo through IPv4 ESP-in-UDP"
+il_check strongswan/m-dual/v4-v6-selectors $? "dual: IPv4 and IPv6 selectors in one CHILD_SA, ICMPv6 echo through IPv4 ESP-in-UDP"
 rdone dual
 
 # -- rekeys with PFS
@@ -398,7 +384,7 @@ rcase pfsours 21 AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519 AES_GCM_16-256/CUR
   --ike-proposal aes256gcm16-prfsha384-x25519 --esp-proposal aes256gcm16-x25519 --rekey-child-after 1
 grep -q 'installed (rekey of .*, ours): aes256gcm16-x25519' "$RUN/pfsours.log" \
   && grep -q "rekeys: CHILD_SA 1, IKE_SA 0$" "$RUN/pfsours.log"
-check strongswan/m-pfsours/child-rekey-pfs $? "pfsours: ikelab rekeyed the CHILD_SA with a CURVE_25519 KE, charon lists it with the group, 0 lost"
+il_check strongswan/m-pfsours/child-rekey-pfs $? "pfsours: ikelab rekeyed the CHILD_SA with a CURVE_25519 KE, charon lists it with the group, 0 lost"
 rdone pfsours
 
 # charon rekeys: the CHILD_SA with PFS (ECP_384) and the IKE SA with ECP_384 (it began on
@@ -414,16 +400,16 @@ sleep 0.5
 sw resp --rekey --child rekey-child >"$RUN/rekey-swanctl.log" 2>&1
 sleep 1
 sw resp --rekey --ike rekey >>"$RUN/rekey-swanctl.log" 2>&1
-reap "$PID"; rc=$?
+il_reap "$PID"; rc=$?
 [ "$rc" = 0 ] && grep -q "ping: 40 sent, 40 replies, 0 lost" "$RUN/rekey.log" \
   && grep -q "rekeys: CHILD_SA 1, IKE_SA 1$" "$RUN/rekey.log"
-check strongswan/m-rekey/ping-through-rekeys $? "rekey: 40 pings, 0 lost across charon's CHILD_SA and IKE SA rekeys ($(grep -E '^ping:|^rekeys:' "$RUN/rekey.log" | cut -c1-40 | tr '\n' ' '))"
+il_check strongswan/m-rekey/ping-through-rekeys $? "rekey: 40 pings, 0 lost across charon's CHILD_SA and IKE SA rekeys ($(grep -E '^ping:|^rekeys:' "$RUN/rekey.log" | cut -c1-40 | tr '\n' ' '))"
 out=$(sw resp --list-sas --ike rekey 2>&1)
 [ "$first_ike" = AES_GCM_16-256/PRF_HMAC_SHA2_384/CURVE_25519 ] \
   && grep -q "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" <<<"$out" \
   && grep -q "rekey-child: .*INSTALLED" <<<"$out" && grep -q "AES_GCM_16-256/ECP_384" <<<"$out" \
   && grep -q 'installed (rekey of .*, the peer.s): aes256gcm16-ecp384' "$RUN/rekey.log"
-check strongswan/m-rekey/new-groups $? "rekey: IKE SA began on $first_ike, charon rekeyed it to ECP_384 and the CHILD_SA with PFS ECP_384" \
+il_check strongswan/m-rekey/new-groups $? "rekey: IKE SA began on $first_ike, charon rekeyed it to ECP_384 and the CHILD_SA with PFS ECP_384" \
   || { echo "$out"; grep -E 'installed|rekeyed' "$RUN/rekey.log"; }
 rdone rekey
 
@@ -452,9 +438,9 @@ ip netns exec "$NS_A" "$IKELAB" connect -v --host 198.51.100.2 --local 198.51.10
 rc=$?
 [ "$rc" = 0 ] && grep -q "Received IKE_SA_INIT response #0 \[Notify\] notifies \[COOKIE\]" "$RUN/cookie.log" \
   && grep -q "ping: 3 sent, 3 replies, 0 lost" "$RUN/cookie.log"
-check strongswan/m-cookie/ikelab-answers-cookie $? "cookie: charon demanded a COOKIE, ikelab retried with it and pinged through"
+il_check strongswan/m-cookie/ikelab-answers-cookie $? "cookie: charon demanded a COOKIE, ikelab retried with it and pinged through"
 [ "$rc" = 0 ] || grep -vE '^echo' "$RUN/cookie.log" | head -8
-kill "$HALF" 2>/dev/null; reap "$HALF"
+kill "$HALF" 2>/dev/null; il_reap "$HALF"
 ip netns exec "$NS_A" nft delete table inet ikm4
 rdone cookie
 il_stop_charon resp
@@ -551,15 +537,15 @@ icase() {
   serve "$log" 2 "$@"
   sw init --initiate --ike "$c" --child "$c-child" --timeout 10 >"$RUN/$c-swanctl.log" 2>&1
   sas_ok init "$c" "$c-child" "$swike" "$swesp"
-  check "strongswan/m-$c/charon-lists" $? "$c: charon initiated, lists $c ESTABLISHED ($swike) and $c-child INSTALLED ($swesp)"
+  il_check "strongswan/m-$c/charon-lists" $? "$c: charon initiated, lists $c ESTABLISHED ($swike) and $c-child INSTALLED ($swesp)"
   pinga 3
-  check "strongswan/m-$c/ping" $? "$c: ping -c 3 through charon's tunnel, answered by ikelab serve"
-  reap "$SERVE"; local rc=$?
+  il_check "strongswan/m-$c/ping" $? "$c: ping -c 3 through charon's tunnel, answered by ikelab serve"
+  il_reap "$SERVE"; local rc=$?
   local ike esp
   ike=$(sed -n 's/.*IKE_SA established .*: \(.*\) (SPIs.*/\1/p' "$log" | tail -1)
   esp=$(sed -n 's/.*CHILD_SA .* installed: \(.*\) (SPIs.*/\1/p' "$log" | head -1)
   [ "$rc" = 0 ] && [ -n "$ike" ] && [ -n "$esp" ] && grep -q "echo replies 3 " "$log"
-  check "strongswan/m-$c/ikelab-established" $? "$c: ikelab serve established IKE_SA ($ike) and CHILD_SA ($esp), answered 3 echo requests"
+  il_check "strongswan/m-$c/ikelab-established" $? "$c: ikelab serve established IKE_SA ($ike) and CHILD_SA ($esp), answered 3 echo requests"
   [ "$rc" = 0 ] || { grep -vE '^echo' "$log" | tail -6; tail -5 "$RUN/$c-swanctl.log"; }
   sw init --terminate --ike "$c" --force >/dev/null 2>&1
 }
@@ -579,20 +565,20 @@ il_mark init
 icase iec384 AES_CBC-256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384 AES_CBC-256/HMAC_SHA2_384_192 \
   --config "$RUN/iec384.toml" --ike-proposal aes256-sha384-ecp384 --esp-proposal aes256-sha384
 il_since init | grep -q "authentication of '$(dn ikl-ec384)' with ECDSA.*384.* successful"
-check strongswan/m-iec384/dn-ecdsa384 $? "iec384: charon (initiator) verified ikelab serve's ECDSA-384 signature under its DN"
+il_check strongswan/m-iec384/dn-ecdsa384 $? "iec384: charon (initiator) verified ikelab serve's ECDSA-384 signature under its DN"
 sed 's/^id = "ikl-rsa.ikm4.example"/&/' "$RUN/pss.toml" > "$RUN/ipss.toml"
 il_mark init
 icase ipss AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072 AES_CBC-256/HMAC_SHA2_256_128 \
   --config "$RUN/ipss.toml" --ike-proposal aes256-sha256-modp3072 --esp-proposal aes256-sha256
 il_since init | grep -q "authentication of 'ikl-rsa.ikm4.example' with RSA_EMSA_PSS_SHA[_2]*256_SALT_32 successful" \
   && il_since init | grep -q "authentication of 'resp-rsa.ikm4.example' (myself) with RSA_EMSA_PSS_SHA[_2]*256_SALT_32 successful"
-check strongswan/m-ipss/rsa-pss-both $? "ipss: RSASSA-PSS both ways with charon as initiator"
+il_check strongswan/m-ipss/rsa-pss-both $? "ipss: RSASSA-PSS both ways with charon as initiator"
 il_mark init
 icase ied AES_GCM_16-256/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-256 --config "$RUN/ed.toml" \
   --ike-proposal aes256gcm16-prfsha256-x25519 --esp-proposal aes256gcm16
 il_since init | grep -q "authentication of 'ikl-ed.ikm4.example' with ED25519 successful" \
   && il_since init | grep -q "authentication of 'resp-ed.ikm4.example' (myself) with ED25519 successful"
-check strongswan/m-ied/ed25519-both $? "ied: Ed25519 (RFC 8420) both ways with charon as initiator" \
+il_check strongswan/m-ied/ed25519-both $? "ied: Ed25519 (RFC 8420) both ways with charon as initiator" \
   || il_since init | grep "authentication of"
 cat > "$RUN/icookie.toml" <<EOP
 cookie_threshold = 0
@@ -607,7 +593,7 @@ icase icookie AES_GCM_16-128/PRF_HMAC_SHA2_256/CURVE_25519 AES_GCM_16-128 --conf
   --ike-proposal aes128gcm16-prfsha256-x25519 --esp-proposal aes128gcm16
 grep -q "Sent IKE_SA_INIT response #0 \[Notify\] notifies \[COOKIE\]" "$RUN/icookie.log" \
   && grep -q "Received IKE_SA_INIT request #0 \[Notify, SA, .* notifies \[COOKIE," "$RUN/icookie.log"
-check strongswan/m-icookie/charon-answers-cookie $? "icookie: ikelab serve demanded a COOKIE, charon retried with it"
+il_check strongswan/m-icookie/charon-answers-cookie $? "icookie: ikelab serve demanded a COOKIE, charon retried with it"
 
 # ilong: DPD, CHILD_SA rekey with PFS and IKE rekey by charon under ping, then charon deletes.
 il_mark init
@@ -619,7 +605,7 @@ sleep 2.6
 n=$(grep -cE "Received INFORMATIONAL request #[0-9]+ \[\]" "$RUN/ilong.log")
 [ "$n" -ge 1 ] && [ "$(grep -cE "Sent INFORMATIONAL response #[0-9]+ \[\]" "$RUN/ilong.log")" -ge "$n" ] \
   && ! il_since init | grep -q "retransmit" && sas_ok init ilong ilong-child ESTABLISHED INSTALLED
-check strongswan/m-ilong/dpd-answered $? "ilong: charon's DPD (dpd_delay = 1s): $n empty INFORMATIONALs answered, no retransmissions" \
+il_check strongswan/m-ilong/dpd-answered $? "ilong: charon's DPD (dpd_delay = 1s): $n empty INFORMATIONALs answered, no retransmissions" \
   || { head -5 "$RUN/ilong.log"; cat "$RUN/ilong-swanctl.log"; il_since init | grep -vE 'CFG\]|vici' | head -20; }
 ip netns exec "$NS_A" ping -c 30 -i 0.1 -W 2 -I 203.0.113.1 203.0.113.129 >"$RUN/ilong-ping.out" 2>&1 &
 PING=$!
@@ -628,18 +614,18 @@ sleep 0.6
 sw init --rekey --child ilong-child >>"$RUN/ilong-swanctl.log" 2>&1
 sleep 1
 sw init --rekey --ike ilong >>"$RUN/ilong-swanctl.log" 2>&1
-reap "$PING"
+il_reap "$PING"
 out=$(sw init --list-sas --ike ilong 2>&1)
 grep -q " 0% packet loss" "$RUN/ilong-ping.out" && grep -q 'installed (rekey of .*, the peer.s): aes256gcm16-ecp384' "$RUN/ilong.log" \
   && grep -q "IKE_SA rekeyed" "$RUN/ilong.log" && grep -q "AES_GCM_16-256/ECP_384" <<<"$out" \
   && [ "$(grep -c "ilong-child: .*INSTALLED" <<<"$out")" = 1 ]
-check strongswan/m-ilong/rekeys $? "ilong: charon rekeyed the CHILD_SA with PFS (ECP_384) and the IKE SA, ping -c 30 -i 0.1 lost none ($(grep -o '[0-9]*% packet loss' "$RUN/ilong-ping.out"))" \
+il_check strongswan/m-ilong/rekeys $? "ilong: charon rekeyed the CHILD_SA with PFS (ECP_384) and the IKE SA, ping -c 30 -i 0.1 lost none ($(grep -o '[0-9]*% packet loss' "$RUN/ilong-ping.out"))" \
   || { echo "$out"; grep -E 'installed|rekeyed' "$RUN/ilong.log"; }
 sw init --terminate --ike ilong >>"$RUN/ilong-swanctl.log" 2>&1
 sleep 0.3
 grep -q "IKE_SA closed: DeletedByPeer" "$RUN/ilong.log" && ! sw init --list-sas 2>&1 | grep -q "ilong:"
-check strongswan/m-ilong/delete-by-charon $? "ilong: charon deleted the IKE SA, ikelab closed it: $(grep -m1 'IKE_SA closed' "$RUN/ilong.log")"
-kill "$SERVE" 2>/dev/null; reap "$SERVE"
+il_check strongswan/m-ilong/delete-by-charon $? "ilong: charon deleted the IKE SA, ikelab closed it: $(grep -m1 'IKE_SA closed' "$RUN/ilong.log")"
+kill "$SERVE" 2>/dev/null; il_reap "$SERVE"
 
 # ireauth: reauth_time = 4s, charon reauthenticates (a new IKE SA from IKE_SA_INIT on).
 il_mark init
@@ -661,11 +647,11 @@ pinga 5; prc=$?
 [ "$(grep -c "IKE_SA established" "$RUN/ireauth.log")" = 2 ] && il_since init | grep -q "reauthenticating IKE_SA" \
   && [ "$prc" = 0 ] && sas_ok init ireauth ireauth-child AES_GCM_16-128 AES_GCM_16-128 \
   && [ "$(grep -c "ireauth: #" <<<"$SAS")" = 1 ]
-check strongswan/m-ireauth/reauth $? "ireauth: charon reauthenticated after 4 s, ikelab serve took the new IKE SA, 5 pings through it" \
+il_check strongswan/m-ireauth/reauth $? "ireauth: charon reauthenticated after 4 s, ikelab serve took the new IKE SA, 5 pings through it" \
   || { echo "ping: $(grep -o '[0-9]*% packet loss' "$RUN/ping.out")"; grep -vE '^echo|^\[[0-9]+\] (Sent|Received)' "$RUN/ireauth.log"; il_since init | grep -E 'IKE\]|ESP\]' | head -30; }
-reap "$SERVE"
+il_reap "$SERVE"
 sw init --terminate --ike ireauth --force >/dev/null 2>&1
 il_stop_charon init
 
-echo "strongSwan matrix: PASS $NPASS, FAIL $NFAIL, XFAIL $NXFAIL ($(($(date +%s) - START)) s; logs in $RUN)"
+echo "strongSwan matrix: PASS $IL_NPASS, FAIL $IL_NFAIL, XFAIL $IL_NXFAIL ($(($(date +%s) - START)) s; logs in $RUN)"
 exit "$FAILED"
