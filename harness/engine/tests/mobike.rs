@@ -251,21 +251,7 @@ fn wrong_cookie2_echo_closes_the_ike_sa() {
     let (c, s) = policies(true, true);
     let (mut p, ha, _) = up(14, c, s, false);
     let keys = p.keys();
-    p.interceptor = Some(Box::new(move |c| {
-        let h = c.message().header;
-        if h.exchange_type == INFO && h.flags.response() && !h.flags.initiator() {
-            reseal(c, &keys, |_, inner| {
-                for x in inner.iter_mut() {
-                    if let PayloadBody::Notify(n) = &mut x.body {
-                        if n.notify_type == NotifyType::COOKIE2 {
-                            n.data[0] ^= 1;
-                        }
-                    }
-                }
-            });
-        }
-        Action::Pass
-    }));
+    p.interceptor = Some(corrupt_cookie2_echo(keys, false));
     p.a.ep
         .update_local_address(p.time, ha, MOVED.parse().unwrap())
         .unwrap();

@@ -163,21 +163,7 @@ fn check_answered_with_a_wrong_cookie2_closes_the_ike_sa() {
     let new_a = addr(MOVED, 4500);
     let keys = p.keys();
     // The initiator's answers to the responder's requests echo a corrupted COOKIE2.
-    p.interceptor = Some(Box::new(move |c| {
-        let h = c.message().header;
-        if h.exchange_type == INFO && h.flags.response() && h.flags.initiator() {
-            reseal(c, &keys, |_, inner| {
-                for x in inner.iter_mut() {
-                    if let PayloadBody::Notify(n) = &mut x.body {
-                        if n.notify_type == NotifyType::COOKIE2 {
-                            n.data[0] ^= 1;
-                        }
-                    }
-                }
-            });
-        }
-        Action::Pass
-    }));
+    p.interceptor = Some(corrupt_cookie2_echo(keys, true));
     p.a.ep
         .update_local_address(p.time, ha, MOVED.parse().unwrap())
         .unwrap();

@@ -57,7 +57,7 @@ pub enum Action {
     Drop,
 }
 
-type Interceptor = Box<dyn FnMut(&mut Captured) -> Action>;
+pub type Interceptor = Box<dyn FnMut(&mut Captured) -> Action>;
 
 pub struct Node {
     pub ep: Endpoint,
@@ -553,6 +553,29 @@ pub fn sk_context(keys: &[IkeKeyLog], h: &ikelab_wire::Header) -> SkContext {
 
 /// Decrypts a captured message, lets `f` change its header and inner payloads, and encrypts it
 /// again with the same keys (a peer that sends something else than the engine would).
+/// An interceptor that flips a bit of the COOKIE2 echoed in INFORMATIONAL responses sent by
+/// the original initiator (`from_initiator`) or responder, re-sealed so the ICV still holds.
+pub fn corrupt_cookie2_echo(keys: Vec<IkeKeyLog>, from_initiator: bool) -> Interceptor {
+    Box::new(move |c| {
+        let h = c.message().header;
+        if h.exchange_type == ikelab_wire::iana::ExchangeType::INFORMATIONAL
+            && h.flags.response()
+            && h.flags.initiator() == from_initiator
+        {
+            reseal(c, &keys, |_, inner| {
+                for x in inner.iter_mut() {
+                    if let PayloadBody::Notify(n) = &mut x.body {
+                        if n.notify_type == NotifyType::COOKIE2 {
+                            n.data[0] ^= 1;
+                        }
+                    }
+                }
+            });
+        }
+        Action::Pass
+    })
+}
+
 pub fn reseal(
     c: &mut Captured,
     keys: &[IkeKeyLog],
